@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Runs every uvu test file in its own node process (integration tests start real containers,
+// so isolation between files matters) and ends with the plain line "N passed, N failed".
+// Usage: node scripts/test.mjs [unit|integration|docker|<file>...]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const suites = ['unit', 'integration', 'docker'];
+
+function walk(dir) {
+  let out = [];
+  let names = [];
+  try { names = readdirSync(dir).sort(); } catch { return out; }
+  for (const n of names) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) out = out.concat(walk(p));
+    else if (n.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+let files = [];
+if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
+for (const a of args) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [join(process.cwd(), a)]);
+
+let passed = 0, failed = 0, skipped = 0;
+const failures = [];
+for (const f of files) {
+  const name = relative(root, f);
+  process.stdout.write(`\n# ${name}\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(r.stdout || '');
+  const m = /Total:\s+(\d+)[\s\S]*?Passed:\s+(\d+)[\s\S]*?Skipped:\s+(\d+)/.exec((r.stdout || '').replace(/\x1b\[[0-9;]*m/g, ''));
+  if (m) {
+    const total = +m[1], pass = +m[2], skip = +m[3];
+    passed += pass; skipped += skip; failed += total - pass - skip;
+    if (total - pass - skip > 0 || r.status !== 0) failures.push(name);
+    if (r.status !== 0 && total - pass - skip === 0) failed += 1;
+  } else {
+    failed += 1;
+    failures.push(`${name} (no uvu summary; exit ${r.status}${r.signal ? ' ' + r.signal : ''})`);
+  }
+}
+if (failures.length) process.stdout.write(`\nFailed files:\n${failures.map((f) => '  ' + f).join('\n')}\n`);
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,45 @@
+// The runtimes every integration test runs against: our own and the reference runc, each with
+// its own --root so that neither sees the other's state. RUNTIMES=runc-ts or RUNTIMES=runc
+// narrows the list.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync, SpawnSyncOptions } from 'node:child_process';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+export const ROOT_DIR = join(__dirname, '..', '..');
+export const RUNC_TS = join(ROOT_DIR, 'bin', 'runc-ts');
+export const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
+
+export interface Runtime {
+  name: 'runc-ts' | 'runc';
+  bin: string;
+  root: string;
+  /** Runs `<bin> --root <root> ...args` synchronously. */
+  run(args: string[], opts?: SpawnSyncOptions): { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null };
+  cleanup(): void;
+}
+
+export function makeRuntime(name: 'runc-ts' | 'runc'): Runtime {
+  const bin = name === 'runc' ? RUNC! : RUNC_TS;
+  const root = mkdtempSync(join(tmpdir(), `runc-ts-state-${name}-`));
+  return {
+    name,
+    bin,
+    root,
+    run(args, opts = {}) {
+      const r = spawnSync(bin, ['--root', root, ...args], { encoding: 'utf8', timeout: 30_000, ...opts });
+      return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
+    },
+    cleanup() {
+      // Force-delete anything a failed test left, then drop the state root.
+      const l = spawnSync(bin, ['--root', root, 'list', '-q'], { encoding: 'utf8' });
+      for (const id of String(l.stdout ?? '').split('\n').filter(Boolean)) spawnSync(bin, ['--root', root, 'delete', '--force', id]);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function runtimeNames(): Array<'runc-ts' | 'runc'> {
+  const want = (process.env.RUNTIMES ?? 'runc-ts,runc').split(',').map((s) => s.trim());
+  return (['runc-ts', 'runc'] as const).filter((n) => want.includes(n) && (n !== 'runc' || RUNC));
+}
