@@ -1,0 +1,168 @@
+// Runs cases sequentially against one runtime, each under a timeout, each followed by the hygiene
+// check and a forced clean-up; reports TAP lines as it goes.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaseFailure, CaseSkip } from './assert';
+import { BundleFactory } from './bundle';
+import { Case, T } from './context';
+import { cgroupsNamed, mountsUnder, processesRootedUnder, removeCgroup, unmountUnder } from './hygiene';
+import { Runtime } from './runtime';
+
+export type Status = 'pass' | 'fail' | 'skip' | 'xfail' | 'xpass';
+
+export interface Result {
+  name: string;
+  spec: string;
+  status: Status;
+  reason?: string;
+  ms: number;
+}
+
+export interface Totals {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export function totals(results: Result[]): Totals {
+  return {
+    passed: results.filter((r) => r.status === 'pass' || r.status === 'xpass').length,
+    failed: results.filter((r) => r.status === 'fail').length,
+    skipped: results.filter((r) => r.status === 'skip' || r.status === 'xfail').length,
+  };
+}
+
+const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim().slice(0, 600);
+
+export function tapLine(n: number, r: Result): string {
+  const desc = `${n} - ${r.name}`;
+  switch (r.status) {
+    case 'pass':
+      return `ok ${desc}`;
+    case 'xpass':
+      return `ok ${desc} # TODO expected to fail (${oneLine(r.reason ?? '')}) but passed`;
+    case 'skip':
+      return `ok ${desc} # SKIP ${oneLine(r.reason ?? '')}`;
+    case 'xfail':
+      return `not ok ${desc} # TODO ${oneLine(r.reason ?? '')}`;
+    case 'fail':
+      return `not ok ${desc} # ${oneLine(r.reason ?? 'failed')}`;
+  }
+}
+
+async function withTimeout<V>(p: Promise<V>, ms: number): Promise<V> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new CaseFailure(`case timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Forced clean-up after a case; returns what the case (or the runtime) had left behind. */
+async function cleanUp(t: T, caseDir: string): Promise<string[]> {
+  const left: string[] = [];
+  for (const fn of t.cleanups.reverse()) {
+    try {
+      await fn();
+    } catch {
+      /* best effort */
+    }
+  }
+  const listed = await t.cli(['list', '-q'], { timeoutMs: 15_000 });
+  const live = listed.code === 0 ? listed.stdout.split('\n').filter(Boolean) : [];
+  if (live.length) left.push(`containers still listed: ${live.join(' ')}`);
+  for (const id of new Set([...live, ...t.ids])) await t.cli(['delete', '--force', id], { timeoutMs: 15_000 });
+  let stateEntries: string[] = [];
+  try {
+    stateEntries = readdirSync(t.rt.root).filter((e) => t.ids.includes(e));
+  } catch {
+    /* root not created */
+  }
+  if (stateEntries.length) {
+    left.push(`state entries left in --root: ${stateEntries.join(' ')}`);
+    for (const e of stateEntries) rmSync(join(t.rt.root, e), { recursive: true, force: true });
+  }
+  const procs = processesRootedUnder(caseDir);
+  if (procs.length) {
+    left.push(`container processes still running: ${procs.join(' ')}`);
+    for (const p of procs) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  const cgs = cgroupsNamed(t.idPrefix + '-');
+  if (cgs.length) {
+    left.push(`cgroups left: ${cgs.join(' ')}`);
+    for (const c of cgs) removeCgroup(c);
+  }
+  const mounts = mountsUnder(caseDir);
+  if (mounts.length) {
+    left.push(`mounts left: ${mounts.join(' ')}`);
+    unmountUnder(caseDir);
+  }
+  rmSync(caseDir, { recursive: true, force: true });
+  return left;
+}
+
+let caseSeq = 0;
+
+export async function runSuite(rt: Runtime, cases: Case[], suiteDir: string, out: (line: string) => void): Promise<Result[]> {
+  const bundles = new BundleFactory(suiteDir);
+  const results: Result[] = [];
+  out(`TAP version 13`);
+  out(`# runtime: ${rt.name} (${rt.bin}) ${rt.version}`);
+  out(`1..${cases.length}`);
+  let n = 0;
+  for (const c of cases) {
+    n++;
+    const t0 = Date.now();
+    const res: Result = { name: c.name, spec: c.spec, status: 'pass', ms: 0 };
+    const envSkip = c.skipIf?.();
+    if (envSkip) {
+      res.status = 'skip';
+      res.reason = envSkip;
+    } else {
+      const caseDir = join(suiteDir, `case-${rt.name}-${n}`);
+      mkdirSync(caseDir, { recursive: true, mode: 0o755 });
+      const t = new T(rt, caseDir, `cf${process.pid}c${++caseSeq}`, bundles);
+      try {
+        await withTimeout(c.run(t), c.timeoutMs ?? 60_000);
+      } catch (e) {
+        if (e instanceof CaseSkip) {
+          res.status = 'skip';
+          res.reason = e.message;
+        } else {
+          res.status = 'fail';
+          res.reason = e instanceof CaseFailure ? e.message : `error: ${(e as Error)?.stack ?? String(e)}`;
+        }
+      }
+      const left = await cleanUp(t, caseDir);
+      if (left.length && res.status !== 'fail') {
+        res.status = 'fail';
+        res.reason = `left behind: ${left.join('; ')}`;
+      } else if (left.length) {
+        res.reason += ` (and left behind: ${left.join('; ')})`;
+      }
+      if (c.runcGap && rt.isRunc11) {
+        if (res.status === 'fail') {
+          res.status = 'xfail';
+          res.reason = `known runc 1.1 gap: ${c.runcGap} [observed: ${res.reason}]`;
+        } else if (res.status === 'pass') {
+          res.status = 'xpass';
+          res.reason = c.runcGap;
+        }
+      }
+    }
+    res.ms = Date.now() - t0;
+    results.push(res);
+    out(tapLine(n, res));
+  }
+  return results;
+}
