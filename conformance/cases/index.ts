@@ -1,5 +1,7 @@
 // Every case, in report order.
 import { Case } from '../lib/context';
+import { cases as mounts } from './mounts';
 import { cases as namespaces } from './namespaces';
+import { cases as processCases } from './process';
 
-export const allCases: Case[] = [...namespaces];
+export const allCases: Case[] = [...namespaces, ...processCases, ...mounts];
