@@ -94,7 +94,7 @@ export const cases: Case[] = [
       const p = await t.inside((c) => {
         c.mounts.push({ destination: '/mnt/noexec', type: 'tmpfs', source: 'tmpfs', options: ['noexec'] });
         c.mounts.push({ destination: '/mnt/exec', type: 'tmpfs', source: 'tmpfs', options: ['exec'] });
-      }, { noexec: 'cp /bin/busybox /mnt/noexec/bb && /mnt/noexec/bb true', exec: 'cp /bin/busybox /mnt/exec/bb && /mnt/exec/bb true' });
+      }, { noexec: 'cp /bin/busybox /mnt/noexec/true && /mnt/noexec/true', exec: 'cp /bin/busybox /mnt/exec/true && /mnt/exec/true' });
       ok(p.noexec.rc !== 0, 'executing from a noexec mount must fail');
       match(p.noexec.out, /Permission denied/, 'exec error');
       eq(p.exec.rc, 0, `executing from an exec mount: ${p.exec.out}`);
