@@ -3,7 +3,7 @@
 // the native namespace stage (native/nsexec.c) compiled from source for this machine.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,13 @@ mkdirSync(dist, { recursive: true });
 // 1. JSON Schema validators, precompiled (ajv standalone) so the CLI never compiles schemas.
 const gen = join(root, 'scripts', 'gen-validators.mjs');
 if (existsSync(gen)) execFileSync(process.execPath, [gen], { stdio: 'inherit' });
+
+// Version and commit for `runc-ts --version`, fixed at build time.
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+} catch {}
 
 // 2. Bundles. koffi stays external: it loads a native .node file next to its package.
 const common = {
@@ -26,6 +33,7 @@ const common = {
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __VERSION__: JSON.stringify(pkg.version), __COMMIT__: JSON.stringify(commit) },
 };
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs') }),

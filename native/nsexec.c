@@ -1,0 +1,198 @@
+/*
+ * nsexec.c: the only native code of runc-ts, preloaded (LD_PRELOAD) into the container
+ * init's `node` process.
+ *
+ * Why it exists: the kernel refuses unshare(CLONE_NEWUSER) and setns() into a user or time
+ * namespace from a multi-threaded process, and a new pid or time namespace only applies to
+ * children. Node starts its threads before any JavaScript runs, so this work must happen
+ * earlier: in a constructor, while the process is still single-threaded (runc does the same
+ * with its nsexec stage before the Go runtime starts). Everything else the init does (mounts,
+ * pivot_root, capabilities, ...) happens later in TypeScript.
+ *
+ * Protocol, over the unix socket whose fd number is in $_RUNCTS_INITPIPE (the runtime's CLI
+ * holds the other end). The CLI sends text lines ended by an empty line:
+ *   join <type> <path>       setns() into the namespace of <type> (pid, user, ...) at <path>,
+ *                            in the order given
+ *   clone <flags>            unshare() these CLONE_NEW* flags (decimal)
+ *   timens <clock> <s> <ns>  an offset for a new time namespace
+ * We answer:
+ *   userns                   a new user namespace exists; the CLI writes uid_map/gid_map and
+ *                            replies "ok"
+ *   pid <n>                  the pid that will run the init (after any fork), then node starts
+ *   error <message>          something failed; this process exits
+ * Without $_RUNCTS_INITPIPE the constructor does nothing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define MAX_JOIN 16
+#define MAX_LINE 4096
+
+static int sync_fd = -1;
+
+static void say(const char *fmt, ...)
+{
+	char buf[MAX_LINE];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	for (int off = 0; off < n;) {
+		ssize_t w = write(sync_fd, buf + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += w;
+	}
+}
+
+static void die(const char *what, const char *arg)
+{
+	say("error %s%s%s: %s", what, arg ? " " : "", arg ? arg : "", strerror(errno));
+	_exit(1);
+}
+
+/* Reads one line (without the newline) byte by byte, so nothing meant for the
+ * TypeScript init that follows is consumed here. Returns its length, or -1 at EOF. */
+static int read_line(char *buf, size_t size)
+{
+	size_t n = 0;
+	for (;;) {
+		char c;
+		ssize_t r = read(sync_fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		if (c == '\n')
+			break;
+		if (n + 1 < size)
+			buf[n++] = c;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static void write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open", path);
+	if (write(fd, data, strlen(data)) < 0)
+		die("write", path);
+	close(fd);
+}
+
+__attribute__((constructor)) static void nsexec(void)
+{
+	const char *env = getenv("_RUNCTS_INITPIPE");
+	if (!env)
+		return;
+	sync_fd = atoi(env);
+	/* The user's program must never inherit our preload. */
+	unsetenv("LD_PRELOAD");
+
+	char line[MAX_LINE];
+	char *join_paths[MAX_JOIN];
+	int join_fds[MAX_JOIN];
+	int joined_pid_or_time = 0;
+	int njoin = 0;
+	int clone_flags = 0;
+	char timens[MAX_LINE] = "";
+
+	while (read_line(line, sizeof(line)) > 0) {
+		if (!strncmp(line, "join ", 5)) {
+			if (njoin == MAX_JOIN) {
+				errno = E2BIG;
+				die("join", "too many namespaces");
+			}
+			char *type = line + 5, *path = strchr(type, ' ');
+			if (!path) {
+				errno = EINVAL;
+				die("bad join line", line);
+			}
+			*path++ = '\0';
+			/* A joined pid or time namespace, like a new one, applies to children only. */
+			if (!strcmp(type, "pid") || !strcmp(type, "time"))
+				joined_pid_or_time = 1;
+			join_paths[njoin++] = strdup(path);
+		} else if (!strncmp(line, "clone ", 6)) {
+			clone_flags = atoi(line + 6);
+		} else if (!strncmp(line, "timens ", 7)) {
+			size_t len = strlen(timens);
+			snprintf(timens + len, sizeof(timens) - len, "%s\n", line + 7);
+		} else {
+			errno = EINVAL;
+			die("unknown bootstrap line", line);
+		}
+	}
+
+	/* Open every path first: after joining a mount namespace they may no longer resolve. */
+	for (int i = 0; i < njoin; i++) {
+		join_fds[i] = open(join_paths[i], O_RDONLY | O_CLOEXEC);
+		if (join_fds[i] < 0)
+			die("open namespace", join_paths[i]);
+	}
+	for (int i = 0; i < njoin; i++) {
+		if (setns(join_fds[i], 0) < 0)
+			die("setns", join_paths[i]);
+		close(join_fds[i]);
+	}
+
+	/* A new user namespace comes first, so that every other new namespace is owned by it. */
+	if (clone_flags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			die("unshare", "user namespace");
+		say("userns");
+		if (read_line(line, sizeof(line)) < 0 || strcmp(line, "ok")) {
+			errno = EPROTO;
+			die("waiting for id mappings", NULL);
+		}
+		/* Become root of the new namespace (if root is mapped: rootless maps may not). */
+		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+			die("setresgid", "0");
+		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+			die("setresuid", "0");
+	}
+
+	int rest = clone_flags & ~CLONE_NEWUSER;
+	if (rest && unshare(rest) < 0)
+		die("unshare", "namespaces");
+
+	if ((clone_flags & CLONE_NEWTIME) && timens[0])
+		write_file("/proc/self/timens_offsets", timens);
+
+	if ((clone_flags & (CLONE_NEWPID | CLONE_NEWTIME)) || joined_pid_or_time) {
+		pid_t child = fork();
+		if (child < 0)
+			die("fork", NULL);
+		if (child > 0) {
+			/* The child is reparented to the nearest subreaper when we exit. */
+			say("pid %d", child);
+			_exit(0);
+		}
+	} else {
+		say("pid %d", getpid());
+	}
+	for (int i = 0; i < njoin; i++)
+		free(join_paths[i]);
+}

@@ -1,0 +1,52 @@
+// spec and features: the default config.json, and what this runtime supports.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import type { Context } from '../main';
+import { RuntimeError } from '../../libcontainer/errors';
+import { CAPABILITIES } from '../../libcontainer/capabilities';
+import { knownMountOptions } from '../../libcontainer/mount-options';
+import { apparmorEnabled, selinuxEnabled } from '../../libcontainer/supported';
+import { SPEC_VERSION } from '../../spec/types';
+
+export function infoCommands(ctx: Context): CommandModule<any, any>[] {
+  const spec: CommandModule<any, any> = {
+    command: 'spec',
+    describe: 'create a new specification file',
+    builder: (y) =>
+      y
+        .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the root of the bundle directory' })
+        .option('rootless', { type: 'boolean', default: false, describe: 'generate a configuration for a rootless container' }),
+    handler: (a) => {
+      const { defaultSpec } = require('../../spec/default') as typeof import('../../spec/default');
+      const file = join(a.bundle, 'config.json');
+      if (existsSync(file)) throw new RuntimeError('File config.json exists. Remove it first.');
+      writeFileSync(file, JSON.stringify(defaultSpec({ rootless: a.rootless }), null, '\t'));
+    },
+  };
+
+  const features: CommandModule<any, any> = {
+    command: 'features',
+    describe: 'show the enabled features',
+    handler: () => {
+      const { seccompFeatures } = require('../../seccomp/features') as typeof import('../../seccomp/features');
+      const out = {
+        ociVersionMin: '1.0.0',
+        ociVersionMax: SPEC_VERSION,
+        hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
+        mountOptions: knownMountOptions(),
+        linux: {
+          namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
+          capabilities: [...CAPABILITIES],
+          cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+          seccomp: seccompFeatures(),
+          apparmor: { enabled: apparmorEnabled() },
+          selinux: { enabled: selinuxEnabled() },
+        },
+        annotations: { 'org.opencontainers.runc-ts.version': require('../../../package.json').version },
+      };
+      process.stdout.write(JSON.stringify(out, null, 4) + '\n');
+    },
+  };
+  return [spec, features];
+}

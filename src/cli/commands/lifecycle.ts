@@ -1,0 +1,159 @@
+// create, start, run, state, list, kill, delete: the container lifecycle in runc's dialect.
+import type { CommandModule } from 'yargs';
+import type { Context } from '../main';
+import { create, deleteContainer, killContainer, listStates, load, parseSignal, specState, start } from '../../libcontainer/container';
+import { RuntimeError } from '../../libcontainer/errors';
+import { waitForExit } from '../../libcontainer/wait';
+import { kill as sysKill } from '../../libcontainer/sys/libc';
+import { formatTable } from '../table';
+
+const idArg = { type: 'string' as const, describe: 'container id' };
+
+function createOptions(y: any) {
+  return y
+    .positional('id', idArg)
+    .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the root of the bundle directory' })
+    .option('console-socket', { type: 'string', describe: 'path to an AF_UNIX socket which will receive the pty master' })
+    .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
+    .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot root to jail process inside rootfs' })
+    .option('no-new-keyring', { type: 'boolean', default: false, describe: 'do not create a new session keyring for the container' })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' });
+}
+
+export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
+  const createCmd: CommandModule<any, any> = {
+    command: 'create <id>',
+    describe: 'create a container',
+    builder: createOptions,
+    handler: async (a) => {
+      const { init } = await create(ctx.g, {
+        id: a.id,
+        bundle: a.bundle,
+        pidFile: a['pid-file'],
+        consoleSocket: a['console-socket'],
+        noPivot: a['no-pivot'],
+        noNewKeyring: a['no-new-keyring'],
+        preserveFds: a['preserve-fds'],
+      });
+      // The init lives on without us (reparented to our subreaper, e.g. containerd's shim).
+      init.child.unref();
+    },
+  };
+
+  const run: CommandModule<any, any> = {
+    command: 'run <id>',
+    describe: 'create and run a container',
+    builder: (y) =>
+      createOptions(y)
+        .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container process' })
+        .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' })
+        .option('no-subreaper', { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' }),
+    handler: async (a) => {
+      const { pid, init } = await create(ctx.g, {
+        id: a.id,
+        bundle: a.bundle,
+        pidFile: a['pid-file'],
+        consoleSocket: a['console-socket'],
+        noPivot: a['no-pivot'],
+        noNewKeyring: a['no-new-keyring'],
+        preserveFds: a['preserve-fds'],
+        subreaper: !a.detach && !a['no-subreaper'],
+      });
+      if (a.detach) {
+        await start(ctx.g, a.id);
+        init.child.unref();
+        return;
+      }
+      // Foreground: forward signals to the container, wait, exit with its status.
+      const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+      const handlers = forwarded.map((s) => {
+        const h = () => sysKill(pid, parseSignal(s));
+        process.on(s, h);
+        return [s, h] as const;
+      });
+      const exited = waitForExit(pid, init.child);
+      try {
+        await start(ctx.g, a.id);
+      } catch (e) {
+        sysKill(pid, 9);
+        await exited;
+        await deleteContainer(ctx.g, a.id, true).catch(() => {});
+        throw e;
+      }
+      const status = await exited;
+      for (const [s, h] of handlers) process.off(s, h);
+      if (!a.keep) await deleteContainer(ctx.g, a.id, true);
+      ctx.exitCode = status;
+    },
+  };
+
+  const startCmd: CommandModule<any, any> = {
+    command: 'start <id>',
+    describe: 'executes the user defined process in a created container',
+    builder: (y) => y.positional('id', idArg),
+    handler: async (a) => start(ctx.g, a.id),
+  };
+
+  const state: CommandModule<any, any> = {
+    command: 'state <id>',
+    describe: 'output the state of a container',
+    builder: (y) => y.positional('id', idArg),
+    handler: (a) => {
+      const { st, s } = load(ctx.g, a.id);
+      process.stdout.write(JSON.stringify(specState(st, s), null, 2) + '\n');
+    },
+  };
+
+  const list: CommandModule<any, any> = {
+    command: 'list',
+    aliases: ['ps-all'],
+    describe: 'lists containers started by runc-ts with the given root',
+    builder: (y) =>
+      y
+        .option('format', { alias: 'f', type: 'string', choices: ['table', 'json'], default: 'table', describe: 'select one of: table or json' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'display only container IDs' }),
+    handler: (a) => {
+      const states = listStates(ctx.g);
+      if (a.quiet) {
+        for (const s of states) process.stdout.write(s.id + '\n');
+        return;
+      }
+      if (a.format === 'json') {
+        process.stdout.write(JSON.stringify(states.length ? states : null) + '\n');
+        return;
+      }
+      const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
+      process.stdout.write(formatTable(rows));
+    },
+  };
+
+  const killCmd: CommandModule<any, any> = {
+    command: 'kill <id> [signal]',
+    describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
+    builder: (y) =>
+      y
+        .positional('id', idArg)
+        .positional('signal', { type: 'string', default: 'SIGTERM' })
+        .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'send the specified signal to all processes inside the container' }),
+    handler: (a) => killContainer(ctx.g, a.id, parseSignal(String(a.signal)), a.all),
+  };
+
+  const del: CommandModule<any, any> = {
+    command: 'delete <id>',
+    aliases: ['rm'],
+    describe: 'delete any resources held by the container often used with detached container',
+    builder: (y) =>
+      y.positional('id', idArg).option('force', { alias: 'f', type: 'boolean', default: false, describe: 'forcibly deletes the container if it is still running (uses SIGKILL)' }),
+    handler: async (a) => {
+      try {
+        await deleteContainer(ctx.g, a.id, a.force);
+      } catch (e) {
+        // runc: deleting a container that does not exist with --force is not an error.
+        if (a.force && e instanceof RuntimeError && e.message === 'container does not exist') return;
+        throw e;
+      }
+    },
+  };
+
+  return [createCmd, run, startCmd, state, list, killCmd, del];
+}

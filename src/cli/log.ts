@@ -1,0 +1,51 @@
+// Error and warning output in runc's shapes. containerd and Docker pass `--log FILE
+// --log-format json` and read the last error record from that file; without --log, runc
+// prints logrus text lines on stderr.
+import { appendFileSync } from 'node:fs';
+
+export type LogFormat = 'text' | 'json';
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function textRecord(level: string, msg: string): string {
+  return `time="${now()}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+export class Logger {
+  constructor(
+    private readonly file?: string,
+    private readonly format: LogFormat = 'text',
+    private readonly debugEnabled = false,
+  ) {}
+
+  private record(level: string, msg: string): string {
+    return this.format === 'json' ? JSON.stringify({ level, msg, time: now() }) + '\n' : textRecord(level, msg);
+  }
+
+  private write(level: string, msg: string): boolean {
+    if (!this.file) return false;
+    try {
+      appendFileSync(this.file, this.record(level, msg));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The command's one-line error: in the log file (if any) and on stderr. */
+  error(msg: string): void {
+    if (this.write('error', msg)) process.stderr.write(msg + '\n');
+    else process.stderr.write(textRecord('error', msg));
+  }
+
+  warn(msg: string): void {
+    if (!this.write('warning', msg)) process.stderr.write(textRecord('warning', msg));
+  }
+
+  debug(msg: string): void {
+    if (!this.debugEnabled) return;
+    if (!this.write('debug', msg)) process.stderr.write(textRecord('debug', msg));
+  }
+}

@@ -1,0 +1,400 @@
+// Container operations the CLI commands are made of: create, start, state, kill, delete.
+// Each takes the per-container lock; create undoes everything it did when a step fails.
+import { closeSync, existsSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Spec, State } from '../spec/types';
+import { SPEC_VERSION } from '../spec/types';
+import { newManager, loadManager, type CgroupManager } from '../cgroups';
+import { RuntimeError } from './errors';
+import { runHooks } from './hooks';
+import { spawnInit, type SpawnedInit } from './init-process';
+import { CLONE_FLAGS, NS_FILE, planNamespaces } from './namespaces';
+import { checkSupported } from './supported';
+import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
+import { check, kill as sysKill, mkfifo } from './sys/libc';
+import { connectUnix } from './sys/unix-socket';
+
+export interface GlobalOptions {
+  root: string;
+  systemdCgroup?: boolean;
+  rootless?: boolean;
+  warn: (msg: string) => void;
+}
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  /** `run` in the foreground: become a subreaper so that the init is ours to wait for. */
+  subreaper?: boolean;
+}
+
+function cgroupOf(s: SavedState): CgroupManager | undefined {
+  if (!s.cgroup) return undefined;
+  try {
+    return loadManager(s.cgroup as any);
+  } catch {
+    return undefined;
+  }
+}
+
+export function statusOf(st: StateDir, s: SavedState) {
+  return deriveStatus(st, s, () => {
+    try {
+      return cgroupOf(s)?.isFrozen() ?? false;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function specState(st: StateDir, s: SavedState): State & { rootfs: string; created: string; owner: string } {
+  const status = statusOf(st, s);
+  const out: any = {
+    ociVersion: s.config.ociVersion ?? SPEC_VERSION,
+    id: s.id,
+    pid: status === 'stopped' ? 0 : s.pid,
+    status,
+    bundle: s.bundle,
+    rootfs: s.rootfs,
+    created: s.created,
+    owner: s.owner,
+  };
+  if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
+  return out;
+}
+
+function hookState(s: Pick<SavedState, 'id' | 'bundle' | 'annotations' | 'config'>, status: State['status'], pid: number): State {
+  const st: State = { ociVersion: s.config.ociVersion ?? SPEC_VERSION, id: s.id, status, pid, bundle: s.bundle };
+  if (s.annotations) st.annotations = s.annotations;
+  return st;
+}
+
+/** Writes the pid file the way runc does: to a temp file, then renamed into place. */
+function writePidFile(path: string, pid: number): void {
+  const abs = resolve(path);
+  const tmp = join(dirname(abs), `.${Date.now()}.pid`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, abs);
+}
+
+function countListenFds(): number {
+  const n = Number(process.env.LISTEN_FDS ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid: number; init: SpawnedInit; state: SavedState }> {
+  const st = new StateDir(g.root, o.id);
+  // Loading validates: nothing is created for a bundle that cannot run.
+  const { loadBundle } = require('../spec/load') as typeof import('../spec/load');
+  const { spec, bundle, rootfs } = loadBundle(o.bundle);
+  if (!spec.process) throw new RuntimeError('config.json: process: required to create a container');
+  for (const w of checkSupported(spec)) g.warn(w);
+  const plan = planNamespaces(spec.linux?.namespaces);
+  for (const j of plan.joins) {
+    if (!existsSync(j.path)) throw new RuntimeError(`linux.namespaces: ${j.type} namespace path ${j.path}: no such file or directory`);
+  }
+  const seccomp = spec.linux?.seccomp ? (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp) : undefined;
+
+  st.create();
+  st.lock();
+  let cgroup: CgroupManager | undefined;
+  let init: SpawnedInit | undefined;
+  let initPid = 0;
+  let consoleFd = -1;
+  const state: SavedState = {
+    id: o.id,
+    bundle,
+    rootfs,
+    pid: 0,
+    pidStartTime: '',
+    created: new Date().toISOString(),
+    owner: ownerOf(st.root) || 'root',
+    annotations: spec.annotations,
+    config: spec,
+    cgroup: null,
+    namespacePaths: {},
+    rootless: g.rootless,
+  };
+  try {
+    check(mkfifo(st.fifoPath, 0o622), `mkfifo ${st.fifoPath}`);
+    st.write(state);
+    cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup });
+    state.cgroup = cgroup.save();
+    if (spec.process.terminal) {
+      if (!o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc-ts will detach without setting console socket');
+      consoleFd = connectUnix(o.consoleSocket);
+    } else if (o.consoleSocket) {
+      throw new RuntimeError('cannot use console socket if runc-ts will not detach or allocate tty');
+    }
+    if (o.subreaper) check(prctlSubreaper(), 'prctl(PR_SET_CHILD_SUBREAPER)');
+    const passFds = (o.preserveFds ?? 0) + countListenFds();
+    init = await spawnInit({
+      plan,
+      uidMappings: spec.linux?.uidMappings,
+      gidMappings: spec.linux?.gidMappings,
+      timeOffsets: spec.linux?.timeOffsets,
+      consoleSocketFd: consoleFd,
+      passFds,
+      config: {
+        id: o.id,
+        bundle,
+        rootfs,
+        spec,
+        process: spec.process,
+        newNamespaces: plan.newTypes,
+        noPivot: !!o.noPivot,
+        noNewKeyring: !!o.noNewKeyring,
+        fifoPath: st.fifoPath,
+        seccomp: seccomp && { bpf: seccomp.bpf.toString('base64'), flags: seccomp.flags, notify: seccomp.notify },
+        hookState: { ociVersion: spec.ociVersion, id: o.id, bundle, annotations: spec.annotations },
+        rootless: !!g.rootless,
+      },
+      handlers: {
+        onSpawn(pid) {
+          cgroup!.apply(pid);
+          if (spec.linux?.resources) cgroup!.set(spec.linux.resources);
+        },
+        onPid(pid) {
+          initPid = pid;
+          if (spec.process!.oomScoreAdj !== undefined) writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process!.oomScoreAdj));
+          state.pid = pid;
+          state.pidStartTime = processStartTime(pid);
+          for (const t of Object.keys(CLONE_FLAGS) as (keyof typeof NS_FILE)[]) {
+            const joined = plan.joins.find((j) => j.type === t);
+            state.namespacePaths[t] = joined?.path ?? `/proc/${pid}/ns/${NS_FILE[t]}`;
+          }
+          st.write(state);
+        },
+        async onHooks(pid) {
+          const hs = hookState(state, 'creating', pid);
+          await runHooks('prestart', spec.hooks?.prestart, hs);
+          await runHooks('createRuntime', spec.hooks?.createRuntime, hs);
+        },
+      },
+    });
+    if (consoleFd >= 0) closeSync(consoleFd);
+    state.pidStartTime = processStartTime(init.pid);
+    st.write(state);
+    if (o.pidFile) writePidFile(o.pidFile, init.pid);
+    st.unlock();
+    return { pid: init.pid, init, state };
+  } catch (e) {
+    // Undo: the init (and anything it started) dies, the cgroup and the state go.
+    if (initPid) sysKill(initPid, 9);
+    if (init?.child.pid) sysKill(init.child.pid, 9);
+    if (consoleFd >= 0) closeSync(consoleFd);
+    await waitGone(initPid, 2000);
+    if (cgroup) {
+      for (const p of safePids(cgroup)) sysKill(p, 9);
+      await destroyCgroup(cgroup);
+    }
+    if (initPid && spec.hooks?.poststop?.length) {
+      await runHooks('poststop', spec.hooks.poststop, hookState(state, 'stopped', initPid)).catch((err) => g.warn(err.message));
+    }
+    st.remove();
+    throw e;
+  }
+}
+
+function safePids(c: CgroupManager): number[] {
+  try {
+    return c.pids();
+  } catch {
+    return [];
+  }
+}
+
+async function destroyCgroup(c: CgroupManager): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      c.destroy();
+      return;
+    } catch (e) {
+      if (i === 49) throw e;
+      await sleep(10);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitGone(pid: number, ms: number): Promise<void> {
+  if (!pid) return;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!existsSync(`/proc/${pid}`)) return;
+    const stat = processStartTime(pid);
+    if (!stat) return;
+    // A zombie counts as gone: its parent reaps it.
+    try {
+      const s = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'latin1') as string;
+      if (s.slice(s.lastIndexOf(')') + 2).startsWith('Z')) return;
+    } catch {
+      return;
+    }
+    await sleep(5);
+  }
+}
+
+export function load(g: GlobalOptions, id: string): { st: StateDir; s: SavedState } {
+  const st = new StateDir(g.root, id);
+  return { st, s: st.read() };
+}
+
+export async function start(g: GlobalOptions, id: string): Promise<void> {
+  const st = new StateDir(g.root, id).lock();
+  try {
+    const s = st.read();
+    const status = statusOf(st, s);
+    if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
+    if (status === 'running') throw new RuntimeError('cannot start an already running container');
+    if (status === 'paused') throw new RuntimeError('cannot start a paused container');
+    if (status !== 'created') throw new RuntimeError(`cannot start a container in the ${status} state`);
+    await releaseInit(st, s);
+    s.started = true;
+    st.write(s);
+    try {
+      await runHooks('poststart', s.config.hooks?.poststart, hookState(s, 'running', s.pid));
+    } catch (e: any) {
+      // The spec: a failing poststart hook is a warning; the container keeps running.
+      g.warn(e.message);
+    }
+  } finally {
+    st.unlock();
+  }
+}
+
+/** Opens exec.fifo for reading: the init, blocked opening it for writing, writes and execs. */
+async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
+  const O_RDONLY = 0, O_NONBLOCK = 0o4000, O_CLOEXEC = 0o2000000;
+  let fd: number;
+  try {
+    fd = openSync(st.fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  } catch (e: any) {
+    if (e.code === 'ENOENT') throw new RuntimeError('cannot start an already running container');
+    throw e;
+  }
+  try {
+    const buf = Buffer.alloc(1);
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(fd, buf, 0, 1, null);
+      } catch (e: any) {
+        if (e.code !== 'EAGAIN') throw e;
+      }
+      if (n > 0) break;
+      if (!isInitAlive(s)) throw new RuntimeError('cannot start a container that has stopped');
+      await sleep(1);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  unlinkSync(st.fifoPath);
+}
+
+const SIGNALS: Record<string, number> = (() => {
+  const m: Record<string, number> = {};
+  const os = require('node:os') as typeof import('node:os');
+  for (const [k, v] of Object.entries(os.constants.signals)) m[k] = v as number;
+  m.SIGIOT = 6;
+  m.SIGCLD = 17;
+  m.SIGPOLL = 29;
+  return m;
+})();
+
+/** "TERM", "SIGTERM", "15", and "RTMIN+3"-style names, like runc. */
+export function parseSignal(s: string): number {
+  if (/^\d+$/.test(s)) {
+    const n = Number(s);
+    if (n < 1 || n > 64) throw new RuntimeError(`unknown signal "${s}"`);
+    return n;
+  }
+  const name = s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`;
+  const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
+  if (rt) {
+    const base = name.startsWith('SIGRTMIN') ? 34 : 64;
+    const n = name.startsWith('SIGRTMIN') ? base + Number(rt[1] ?? 0) : base - Number(rt[1] ?? 0);
+    if (n >= 34 && n <= 64) return n;
+  }
+  const n = SIGNALS[name];
+  if (n === undefined) throw new RuntimeError(`unknown signal "${s}"`);
+  return n;
+}
+
+export function killContainer(g: GlobalOptions, id: string, signal: number, all = false): void {
+  const st = new StateDir(g.root, id).lock();
+  try {
+    const s = st.read();
+    const status = statusOf(st, s);
+    if (status === 'stopped') throw new RuntimeError('container not running');
+    const targets = all ? (cgroupOf(s)?.pids() ?? [s.pid]) : [s.pid];
+    for (const p of targets) {
+      if (sysKill(p, signal) < 0 && p === s.pid) throw new RuntimeError(`kill ${p}: no such process`);
+    }
+    if (all && signal === 9 || status === 'paused') cgroupOf(s)?.thaw();
+  } finally {
+    st.unlock();
+  }
+}
+
+export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
+  const st = new StateDir(g.root, id);
+  let s: SavedState;
+  try {
+    st.lock();
+    s = st.read();
+  } catch (e) {
+    st.unlock();
+    throw e;
+  }
+  try {
+    const status = statusOf(st, s);
+    if (status !== 'stopped' && status !== 'created' && !force) {
+      throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    const cg = cgroupOf(s);
+    if (status !== 'stopped') {
+      sysKill(s.pid, 9);
+      // Without its own pid namespace a container's other processes outlive the init.
+      const ownPidNs = !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path) && (s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
+      if (!ownPidNs && cg) for (const p of safePids(cg)) sysKill(p, 9);
+      if (status === 'paused') cg?.thaw();
+      await waitGone(s.pid, 5000);
+    } else if (cg && !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path)) {
+      for (const p of safePids(cg)) sysKill(p, 9);
+    }
+    if (cg) await destroyCgroup(cg);
+    try {
+      await runHooks('poststop', s.config.hooks?.poststop, hookState(s, 'stopped', 0));
+    } catch (e: any) {
+      g.warn(e.message);
+    }
+    st.remove();
+  } finally {
+    st.unlock();
+  }
+}
+
+export function listStates(g: GlobalOptions) {
+  const out = [];
+  for (const id of listIds(g.root)) {
+    try {
+      const st = new StateDir(g.root, id);
+      out.push(specState(st, st.read()));
+    } catch {
+      // A container being deleted right now.
+    }
+  }
+  return out;
+}
+
+import { prctl } from './sys/libc';
+function prctlSubreaper(): number {
+  return prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
+}

@@ -1,0 +1,171 @@
+// The CLI's side of starting a container init: spawn `node dist/init.cjs` with the native
+// namespace stage preloaded, then drive the handshake over a socketpair:
+//
+//   CLI                                  init (nsexec.c, then init/main.ts)
+//   spawn ------------------------------> constructor reads bootstrap lines
+//   [cgroup apply/set on the pid]
+//   join/clone/timens lines, "" -------->  setns / unshare(user)
+//                      <---------------- "userns"  (only with a new user namespace)
+//   write uid_map/gid_map, "ok" -------->  unshare(rest), fork for pid/time namespaces
+//                      <---------------- "pid N"   (node starts in N)
+//   InitConfig (JSON line) ------------->  mounts, devices, ...
+//                      <---------------- {"type":"hooks"}
+//   prestart + createRuntime hooks
+//   {"type":"hooks-done"} -------------->  createContainer hooks, pivot_root, ...
+//                      <---------------- {"type":"ready"}  (blocks on exec.fifo)
+import { spawn, ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import type { IDMapping } from '../spec/types';
+import type { InitConfig } from './init/config';
+import type { NamespacePlan } from './namespaces';
+import { RuntimeError } from './errors';
+
+/** dist/ of this installation: the CLI bundle lives there next to init.cjs and nsexec.so. */
+export const DIST_DIR = __dirname;
+
+export interface InitHandlers {
+  /** Right after spawn, before any namespace exists: put the process in its cgroup. */
+  onSpawn(pid: number): void;
+  /** The init's final pid is known. */
+  onPid(pid: number): void;
+  /** prestart + createRuntime hooks. */
+  onHooks(pid: number): Promise<void>;
+}
+
+export interface InitSpawnOptions {
+  plan: NamespacePlan;
+  uidMappings?: IDMapping[];
+  gidMappings?: IDMapping[];
+  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
+  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds'>;
+  /** fd (in this process) of the connected console socket, or -1. */
+  consoleSocketFd: number;
+  /** fds 3..3+n-1 of this process go to the container as the same numbers. */
+  passFds: number;
+  handlers: InitHandlers;
+}
+
+export interface SpawnedInit {
+  pid: number;
+  child: ChildProcess;
+}
+
+class LineReader {
+  private buf = '';
+  private waiters: ((line: string | null) => void)[] = [];
+  private lines: (string | null)[] = [];
+  constructor(sock: Socket) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        this.push(this.buf.slice(0, nl));
+        this.buf = this.buf.slice(nl + 1);
+      }
+    });
+    const end = () => this.push(null);
+    sock.on('end', end);
+    sock.on('close', end);
+    sock.on('error', end);
+  }
+  private push(l: string | null) {
+    const w = this.waiters.shift();
+    if (w) w(l);
+    else this.lines.push(l);
+  }
+  next(): Promise<string | null> {
+    if (this.lines.length) return Promise.resolve(this.lines.shift()!);
+    return new Promise((r) => this.waiters.push(r));
+  }
+}
+
+function writeIdMap(pid: number, file: 'uid_map' | 'gid_map', maps: IDMapping[] = []): void {
+  if (!maps.length) return;
+  const text = maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('\n') + '\n';
+  try {
+    writeFileSync(`/proc/${pid}/${file}`, text);
+  } catch (e: any) {
+    throw new RuntimeError(`linux.${file === 'uid_map' ? 'uidMappings' : 'gidMappings'}: writing /proc/${pid}/${file}: ${e.code ?? e.message}`);
+  }
+}
+
+export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
+  const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
+  const syncIndex = 3 + o.passFds;
+  const stdio: any[] = ['inherit', 'inherit', 'inherit', ...passed, 'pipe'];
+  let consoleFdInInit = -1;
+  if (o.consoleSocketFd >= 0) {
+    consoleFdInInit = stdio.length;
+    stdio.push(o.consoleSocketFd);
+  }
+  const child = spawn(process.execPath, [join(DIST_DIR, 'init.cjs')], {
+    stdio,
+    env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
+    cwd: o.config.bundle,
+  });
+  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`starting the container init: ${e.message}`))));
+  spawnError.catch(() => {});
+  if (!child.pid) await spawnError;
+  const sock = child.stdio[syncIndex] as Socket;
+  const reader = new LineReader(sock);
+  const send = (s: string) => sock.write(s);
+  const fail = (what: string): never => {
+    throw new RuntimeError(what);
+  };
+
+  o.handlers.onSpawn(child.pid!);
+
+  let boot = '';
+  for (const j of o.plan.joins) boot += `join ${j.type} ${j.path}\n`;
+  if (o.plan.cloneFlags) boot += `clone ${o.plan.cloneFlags}\n`;
+  if (o.plan.newTypes.includes('time')) {
+    for (const [clock, off] of Object.entries(o.timeOffsets ?? {})) boot += `timens ${clock} ${off.secs ?? 0} ${off.nanosecs ?? 0}\n`;
+  }
+  send(boot + '\n');
+
+  let pid = 0;
+  for (;;) {
+    const line = await reader.next();
+    if (line === null) fail('container init exited before it was set up (see its stderr)');
+    if (line!.startsWith('error ')) fail(`container init: ${line!.slice(6)}`);
+    if (line === 'userns') {
+      // setgroups must be denied before an unprivileged gid_map; as root we leave it allowed.
+      writeIdMap(child.pid!, 'uid_map', o.uidMappings);
+      writeIdMap(child.pid!, 'gid_map', o.gidMappings);
+      send('ok\n');
+      continue;
+    }
+    const m = /^pid (\d+)$/.exec(line!);
+    if (m) {
+      pid = Number(m[1]);
+      break;
+    }
+    fail(`container init: unexpected message "${line}"`);
+  }
+  o.handlers.onPid(pid);
+
+  const config: InitConfig = { ...o.config, consoleSocketFd: consoleFdInInit, passFds: o.passFds };
+  send(JSON.stringify(config) + '\n');
+  for (;;) {
+    const line = await reader.next();
+    if (line === null) fail('container init exited before it was ready (see its stderr)');
+    const msg = JSON.parse(line!);
+    if (msg.type === 'error') fail(msg.message);
+    if (msg.type === 'hooks') {
+      try {
+        await o.handlers.onHooks(pid);
+        send(JSON.stringify({ type: 'hooks-done' }) + '\n');
+      } catch (e: any) {
+        send(JSON.stringify({ type: 'hooks-failed', message: e.message }) + '\n');
+        throw e;
+      }
+      continue;
+    }
+    if (msg.type === 'ready') break;
+  }
+  sock.destroy();
+  return { pid, child };
+}

@@ -1,0 +1,38 @@
+// What the CLI hands the container init over the sync socket once the namespaces exist: the
+// spec plus everything the CLI already resolved, so the init loads and decides as little as
+// possible (its start-up is on every container's critical path).
+import type { Spec, Process } from '../../spec/types';
+
+export interface InitConfig {
+  id: string;
+  bundle: string;
+  /** Absolute host path of the rootfs. */
+  rootfs: string;
+  spec: Spec;
+  /** The process to run: spec.process for the init. */
+  process: Process;
+  /** Namespace types the init got new (not joined): mount setup depends on it. */
+  newNamespaces: string[];
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  /** Host path of exec.fifo; the init opens it O_PATH before pivot_root. */
+  fifoPath: string;
+  /** fd (in the init) of a connected console socket, or -1. */
+  consoleSocketFd: number;
+  /** How many fds after stdio go to the container (--preserve-fds plus LISTEN_FDS). */
+  passFds: number;
+  /** Compiled seccomp filter (src/seccomp), base64 of struct sock_filter[]. */
+  seccomp?: { bpf: string; flags: number; notify: boolean };
+  /** runc's state JSON fields for hooks that run inside (createContainer, startContainer). */
+  hookState: { ociVersion: string; id: string; bundle: string; annotations?: Record<string, string> };
+  rootless: boolean;
+}
+
+/** Messages from the init to the CLI (one JSON object a line on the sync socket). */
+export type InitMessage =
+  | { type: 'hooks' } // run prestart + createRuntime now, then answer hooks-done
+  | { type: 'seccomp-listener'; fd: number } // listener fd to hand over (NOTIFY)
+  | { type: 'ready' } // set up; waiting on exec.fifo
+  | { type: 'error'; message: string };
+
+export type ParentMessage = { type: 'hooks-done' } | { type: 'hooks-failed'; message: string };

@@ -1,0 +1,178 @@
+// The container init: runs in `node` inside the container's namespaces (native/nsexec.c put it
+// there before node started), builds the container from the InitConfig the CLI sends, reports
+// "ready", waits on exec.fifo for `start`, and execve()s the container's program.
+// This file is its own esbuild bundle (dist/init.cjs): everything is loaded before pivot_root,
+// and nothing the CLI needs (yargs, validators) is loaded here.
+import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { Hook } from '../../spec/types';
+import type { InitConfig, InitMessage } from './config';
+import { RootfsBuilder, finalizeRootfs } from './rootfs';
+import { setupConsole } from './console';
+import { applyCpuAffinity, applyCredentials, applyIoPriority, applyMemoryPolicy, applyPersonality, applyRlimits, applyScheduler, applySysctl, setNoNewPrivs, setgroupsAllowed } from './process';
+import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, umask } from '../sys/libc';
+import { installSeccomp } from '../../seccomp/install';
+import { O } from './root';
+
+const syncFd = Number(process.env._RUNCTS_INITPIPE);
+delete process.env._RUNCTS_INITPIPE;
+
+function send(msg: InitMessage): void {
+  const b = Buffer.from(JSON.stringify(msg) + '\n');
+  for (let off = 0; off < b.length; ) off += writeSync(syncFd, b, off);
+}
+
+let pending = '';
+function receive(): any {
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    const nl = pending.indexOf('\n');
+    if (nl >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      return JSON.parse(line);
+    }
+    const n = readSync(syncFd, buf, 0, buf.length, null);
+    if (n === 0) throw new Error('the runtime closed the sync socket');
+    pending += buf.toString('utf8', 0, n);
+  }
+}
+
+function warn(msg: string): void {
+  process.stderr.write(`runc-ts init: warning: ${msg}\n`);
+}
+
+/** Runs a hook from inside the container (createContainer, startContainer). */
+function runHook(kind: string, h: Hook, state: object): void {
+  const r = spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
+    argv0: h.args?.[0] ?? h.path,
+    input: JSON.stringify(state),
+    env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    timeout: h.timeout ? h.timeout * 1000 : undefined,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (r.error) throw new Error(`${kind} hook ${h.path}: ${(r.error as any).code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message}`);
+  if (r.status !== 0) {
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    throw new Error(`${kind} hook ${h.path}: exit status ${r.status ?? 'signal ' + r.signal}${out ? ': ' + out : ''}`);
+  }
+}
+
+/** exec.LookPath semantics with the container's PATH. */
+function lookPath(file: string, env: string[]): string {
+  const isExec = (p: string) => {
+    try {
+      const st = statSync(p);
+      return st.isFile() && (st.mode & 0o111) !== 0;
+    } catch {
+      return false;
+    }
+  };
+  if (file.includes('/')) {
+    if (isExec(file)) return file;
+    throw new Error(`exec: "${file}": ${existsSync(file) ? 'permission denied' : 'stat ' + file + ': no such file or directory'}`);
+  }
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  for (const dir of pathVar.split(':')) {
+    const p = `${dir || '.'}/${file}`;
+    if (isExec(p)) return p;
+  }
+  throw new Error(`exec: "${file}": executable file not found in $PATH`);
+}
+
+function main(): void {
+  const cfg = receive() as InitConfig;
+  const { spec, process: proc } = cfg;
+  const newNs = new Set(cfg.newNamespaces);
+  const inUserNs = newNs.has('user') || (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
+
+  // 1. The filesystem (only with a new mount namespace: otherwise it is not ours to change).
+  let rootfs: RootfsBuilder | undefined;
+  let fifoFd = -1;
+  if (newNs.has('mount')) {
+    rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, newCgroupNs: newNs.has('cgroup') });
+    rootfs.mountAll();
+    rootfs.createDevices();
+    rootfs.setupDevSymlinks();
+  }
+  // exec.fifo is on the host: hold it (O_PATH) across pivot_root, reopen through /proc later.
+  fifoFd = check(open(cfg.fifoPath, O.PATH | O.CLOEXEC, 0), `open ${cfg.fifoPath}`);
+
+  // 2. prestart and createRuntime hooks run in the runtime's namespaces, by the CLI.
+  send({ type: 'hooks' });
+  const reply = receive();
+  if (reply.type !== 'hooks-done') throw new Error(reply.message ?? 'hooks failed');
+
+  // 3. createContainer hooks: in the container's namespaces, before pivot_root.
+  const hookState = (status: string) => ({ ...cfg.hookState, status, pid: process.pid });
+  for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
+
+  if (rootfs) rootfs.switchRoot(cfg.noPivot);
+  else if (spec.root?.path) {
+    // Joined mount namespace: nothing to mount; only the working directory matters.
+  }
+
+  // 4. Console, identity of the host (uts), kernel parameters, paths, limits.
+  if (proc.terminal) {
+    if (cfg.consoleSocketFd < 0) throw new Error('process.terminal is true but no --console-socket was given');
+    setupConsole(cfg.consoleSocketFd, proc.consoleSize);
+  }
+  if (spec.hostname !== undefined && spec.hostname !== '') check(sethostname(spec.hostname, Buffer.byteLength(spec.hostname)), `sethostname ${spec.hostname}`);
+  if (spec.domainname) check(setdomainname(spec.domainname, Buffer.byteLength(spec.domainname)), `setdomainname ${spec.domainname}`);
+  applySysctl(spec.linux?.sysctl);
+  if (rootfs) finalizeRootfs(spec);
+  applyRlimits(proc);
+  applyPersonality(spec.linux?.personality);
+  applyScheduler(proc.scheduler);
+  applyIoPriority(proc.ioPriority);
+  applyMemoryPolicy(spec.linux?.memoryPolicy);
+  applyCpuAffinity(proc.execCPUAffinity?.initial, 'process.execCPUAffinity.initial');
+
+  // 5. The program must exist before we say ready: `create` fails, not `start`.
+  const env = proc.env ?? [];
+  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
+  const args = proc.args ?? [];
+  if (!args.length) throw new Error('process.args must not be empty');
+  const path = lookPath(args[0]!, env);
+
+  // 6. Seccomp before dropping privileges unless no_new_privs lets us load it last (runc).
+  if (cfg.seccomp && !proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  applyCredentials(proc, { setgroupsAllowed: setgroupsAllowed(), warn });
+  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
+  if (proc.noNewPrivileges) setNoNewPrivs();
+  umask(proc.user.umask ?? 0o022);
+
+  // Nothing of ours may leak into the container (CVE-2024-21626 class): fds past stdio and the
+  // passed ones are close-on-exec.
+  closeRangeCloexec(3 + cfg.passFds);
+  // Node marks every inherited fd close-on-exec at start-up: stdio and the passed fds must
+  // survive execve.
+  for (let fd = 0; fd < 3 + cfg.passFds; fd++) fcntl(fd, 2 /* F_SETFD */, 0);
+  send({ type: 'ready' });
+  closeSync(syncFd);
+
+  // 7. Wait for `start`: opening the fifo for writing blocks until it opens it for reading.
+  const w = check(open(`/proc/self/fd/${fifoFd}`, O.WRONLY | O.CLOEXEC, 0), 'open exec fifo');
+  writeSync(w, '0');
+  closeSync(w);
+  closeSync(fifoFd);
+
+  for (const h of spec.hooks?.startContainer ?? []) runHook('startContainer', h, hookState('created'));
+  applyCpuAffinity(proc.execCPUAffinity?.final, 'process.execCPUAffinity.final');
+  if (cfg.seccomp && proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  execve(path, [...args, null] as any, [...env, null] as any);
+  throw new SysError(`exec ${args[0]}`, errno());
+}
+
+try {
+  main();
+} catch (e: any) {
+  const message = String(e?.message ?? e);
+  try {
+    send({ type: 'error', message });
+  } catch {
+    // The CLI is gone (after start): stderr is all we have.
+    process.stderr.write(`runc-ts init: ${message}\n`);
+  }
+  process.exit(1);
+}
