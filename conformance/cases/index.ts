@@ -1,7 +1,9 @@
 // Every case, in report order.
 import { Case } from '../lib/context';
+import { cases as cgroups } from './cgroups';
+import { cases as devices } from './devices';
 import { cases as mounts } from './mounts';
 import { cases as namespaces } from './namespaces';
 import { cases as processCases } from './process';
 
-export const allCases: Case[] = [...namespaces, ...processCases, ...mounts];
+export const allCases: Case[] = [...namespaces, ...processCases, ...mounts, ...devices, ...cgroups];
