@@ -2,8 +2,9 @@
 import { Case } from '../lib/context';
 import { cases as cgroups } from './cgroups';
 import { cases as devices } from './devices';
+import { cases as lifecycle } from './lifecycle';
 import { cases as mounts } from './mounts';
 import { cases as namespaces } from './namespaces';
 import { cases as processCases } from './process';
 
-export const allCases: Case[] = [...namespaces, ...processCases, ...mounts, ...devices, ...cgroups];
+export const allCases: Case[] = [...lifecycle, ...namespaces, ...processCases, ...mounts, ...devices, ...cgroups];
