@@ -72,10 +72,13 @@ async function cleanUp(t: T, caseDir: string): Promise<string[]> {
       /* best effort */
     }
   }
+  // The case's own containers are the suite's to remove (a failing case stops half-way); what the
+  // runtime still lists after `delete --force` is a leftover.
+  for (const id of t.ids) await t.cli(['delete', '--force', id], { timeoutMs: 15_000 });
   const listed = await t.cli(['list', '-q'], { timeoutMs: 15_000 });
   const live = listed.code === 0 ? listed.stdout.split('\n').filter(Boolean) : [];
-  if (live.length) left.push(`containers still listed: ${live.join(' ')}`);
-  for (const id of new Set([...live, ...t.ids])) await t.cli(['delete', '--force', id], { timeoutMs: 15_000 });
+  if (live.length) left.push(`containers still listed after delete --force: ${live.join(' ')}`);
+  for (const id of live) await t.cli(['delete', '--force', id], { timeoutMs: 15_000 });
   let stateEntries: string[] = [];
   try {
     stateEntries = readdirSync(t.rt.root).filter((e) => t.ids.includes(e));
