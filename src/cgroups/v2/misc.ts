@@ -20,7 +20,7 @@ export function setUnified(dir: string, unified: Record<string, string>): void {
         if (!param) throw new CgroupError(`cgroup: unified resource ${JSON.stringify(k)} must be in the form CONTROLLER.PARAMETER`, code);
         if (!available.has(ctrl) && ctrl !== 'cgroup') throw new CgroupError(`cgroup: unified resource ${JSON.stringify(k)} can't be set: controller ${JSON.stringify(ctrl)} not available`, code);
       }
-      throw new CgroupError(`cgroup: unable to set unified resource ${JSON.stringify(k)}: ${(e as Error).message}`, code, k, v);
+      throw new CgroupError(`cgroup: unable to set unified resource ${JSON.stringify(k)}: ${(e as Error).message.replace(/^cgroup: /, '')}`, code, k, v);
     }
   }
 }
