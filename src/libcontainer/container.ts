@@ -1,10 +1,10 @@
 // Container operations the CLI commands are made of: create, start, state, kill, delete.
 // Each takes the per-container lock; create undoes everything it did when a step fails.
-import { closeSync, existsSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Spec, State } from '../spec/types';
 import { SPEC_VERSION } from '../spec/types';
-import { newManager, loadManager, type CgroupManager } from '../cgroups';
+import { newManager, loadManager, withDefaultDevices, type CgroupManager } from '../cgroups';
 import { RuntimeError } from './errors';
 import { runHooks } from './hooks';
 import { spawnInit, type SpawnedInit } from './init-process';
@@ -122,6 +122,8 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   };
   try {
     check(mkfifo(st.fifoPath, 0o622), `mkfifo ${st.fifoPath}`);
+    // The umask took bits away: the init may open it for writing after changing user.
+    chmodSync(st.fifoPath, 0o622);
     st.write(state);
     cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup });
     state.cgroup = cgroup.save();
@@ -157,7 +159,9 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
       handlers: {
         onSpawn(pid) {
           cgroup!.apply(pid);
-          if (spec.linux?.resources) cgroup!.set(spec.linux.resources);
+          // Like runc, the device rules always end with the default allow-list (null, zero,
+          // tty, ptmx, mknod of anything, ...) after the config's own rules.
+          cgroup!.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices, spec.linux?.devices) });
         },
         onPid(pid) {
           initPid = pid;

@@ -34,7 +34,7 @@ const STATE_NAME = 'state.json';
 const ID_RE = /^[\w+\-.]+$/;
 export function validateId(id: string): void {
   if (!id) throw new RuntimeError('container id cannot be empty');
-  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) throw new RuntimeError(`invalid container id format: ${id}`);
+  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) throw new RuntimeError(`invalid container ID format: ${id}`);
 }
 
 export class StateDir {
@@ -63,7 +63,7 @@ export class StateDir {
     try {
       mkdirSync(this.dir, { mode: 0o711 });
     } catch (e: any) {
-      if (e.code === 'EEXIST') throw new RuntimeError(`container with id exists: ${this.id}`);
+      if (e.code === 'EEXIST') throw new RuntimeError('container with given ID already exists');
       throw e;
     }
   }

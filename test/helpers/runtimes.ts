@@ -1,7 +1,7 @@
 // The runtimes every integration test runs against: our own and the reference runc, each with
 // its own --root so that neither sees the other's state. RUNTIMES=runc-ts or RUNTIMES=runc
 // narrows the list.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync, SpawnSyncOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,11 @@ export interface Runtime {
   root: string;
   /** Runs `<bin> --root <root> ...args` synchronously. */
   run(args: string[], opts?: SpawnSyncOptions): { status: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null };
+  /**
+   * For commands that leave a container behind (create, run -d): its processes inherit our
+   * stdio, so pipes would keep spawnSync waiting; stdout/stderr go through files instead.
+   */
+  detached(args: string[]): { status: number | null; stdout: string; stderr: string };
   cleanup(): void;
 }
 
@@ -29,6 +34,19 @@ export function makeRuntime(name: 'runc-ts' | 'runc'): Runtime {
     run(args, opts = {}) {
       const r = spawnSync(bin, ['--root', root, ...args], { encoding: 'utf8', timeout: 30_000, ...opts });
       return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal };
+    },
+    detached(args) {
+      const dir = mkdtempSync(join(tmpdir(), 'runc-ts-out-'));
+      const out = openSync(join(dir, 'out'), 'w+');
+      const err = openSync(join(dir, 'err'), 'w+');
+      try {
+        const r = spawnSync(bin, ['--root', root, ...args], { stdio: ['ignore', out, err], timeout: 30_000 });
+        return { status: r.status, stdout: readFileSync(join(dir, 'out'), 'utf8'), stderr: readFileSync(join(dir, 'err'), 'utf8') };
+      } finally {
+        closeSync(out);
+        closeSync(err);
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     cleanup() {
       // Force-delete anything a failed test left, then drop the state root.

@@ -36,8 +36,8 @@ test('capabilities: masks per set, unknown names reported', () => {
 
 test('container ids follow runc rules', () => {
   validateId('abc-1.2_x+y');
-  assert.throws(() => validateId('bad/id'), /invalid container id format/);
-  assert.throws(() => validateId('..'), /invalid container id format/);
+  assert.throws(() => validateId('bad/id'), /invalid container ID format/);
+  assert.throws(() => validateId('..'), /invalid container ID format/);
   assert.throws(() => validateId(''), /cannot be empty/);
 });
 

@@ -152,6 +152,7 @@ function main(): void {
   closeSync(syncFd);
 
   // 7. Wait for `start`: opening the fifo for writing blocks until it opens it for reading.
+  // (A process may always reopen its own fds through /proc/self/fd, dumpable or not.)
   const w = check(open(`/proc/self/fd/${fifoFd}`, O.WRONLY | O.CLOEXEC, 0), 'open exec fifo');
   writeSync(w, '0');
   closeSync(w);
