@@ -24,7 +24,6 @@ let sys: { call: SyscallFn; address: (b: Buffer) => bigint; errno: () => number;
 function native() {
   if (sys) return sys;
   // Loaded lazily: most containers on v1/hybrid never need it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const koffi = require('koffi');
   const libc = koffi.load('libc.so.6');
   const names: Record<number, string> = {};
