@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { CgroupManager, detectCgroupMode, newManager, statsToJSON } from '../../src/cgroups/index';
 import { parseCpuList } from '../../src/cgroups/stats';
-import { freshPath, killAll, procCgroup, procState, startShell, startSleep, sweep, waitFor } from '../fixtures/cgroups/real';
+import { freshPath, killAll, teardown, procCgroup, procState, startShell, startSleep, sweep, waitFor } from '../fixtures/cgroups/real';
 
 const mode = detectCgroupMode();
 const enabled = process.getuid?.() === 0 && mode !== 'v2';
@@ -15,18 +15,11 @@ const mk = () => (m = newManager({ id: 'ctr', cgroupsPath: freshPath() }));
 const rd = (ctrl: string, file: string) => readFileSync(join(m!.paths()[ctrl], file), 'utf8').trim();
 
 test.after.each(async () => {
-  try {
-    if (m?.exists() && m.paths().freezer) m.thaw();
-  } catch {
-    /* ignore */
-  }
-  await killAll();
-  try {
-    m?.destroy();
-  } finally {
-    m = undefined;
-  }
+  const cur = m;
+  m = undefined;
+  await teardown(cur);
 });
+
 test.after(() => {
   const left = sweep();
   assert.equal(left, [], 'no cgroup directory left behind');
@@ -138,7 +131,7 @@ if (!enabled) {
     assert.match(c.out(), /null-ok/);
   });
 
-  test('freeze/thaw on the v1 freezer', () => {
+  test('freeze/thaw on the v1 freezer', async () => {
     const c = startSleep();
     mk().apply(c.pid);
     m!.freeze();
@@ -148,7 +141,7 @@ if (!enabled) {
     m!.thaw();
     assert.is(rd('freezer', 'freezer.state'), 'THAWED');
     assert.not.ok(m!.isFrozen());
-    assert.match(procState(c.pid), /^S/);
+    await waitFor(() => /^S/.test(procState(c.pid)), 2000, 'the task to sleep again');
   });
 
   test('stats match the files', () => {
