@@ -44,7 +44,7 @@ async function main(): Promise<number> {
       const results = await runSuite(rt, cases, suiteDir, (l) => console.log(l));
       const t = totals(results);
       console.log(`# ${name}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
-      runs.push({ name, bin, version: rt.version, results });
+      runs.push({ name, bin: bin.startsWith(REPO + '/') ? bin.slice(REPO.length + 1) : bin, version: rt.version, results });
     }
     if (report) {
       writeReport(runs, join(__dirname, 'report.md'), join(__dirname, 'report.json'));

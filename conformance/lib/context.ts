@@ -63,7 +63,11 @@ export class T {
     this.cleanups.push(fn);
   }
 
+  /** Set when the case timed out: a case still running in the background must stop driving the runtime. */
+  aborted = false;
+
   cli(args: string[], opts: { timeoutMs?: number; input?: string; cwd?: string } = {}): Promise<ExecResult> {
+    if (this.aborted) fail('case aborted (timed out)');
     return this.rt.cli(args, this.dir, opts);
   }
 

@@ -50,10 +50,13 @@ export function tapLine(n: number, r: Result): string {
   }
 }
 
-async function withTimeout<V>(p: Promise<V>, ms: number): Promise<V> {
+async function withTimeout<V>(p: Promise<V>, ms: number, onTimeout: () => void): Promise<V> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new CaseFailure(`case timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      onTimeout();
+      rej(new CaseFailure(`case timed out after ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([p, t]);
@@ -65,6 +68,7 @@ async function withTimeout<V>(p: Promise<V>, ms: number): Promise<V> {
 /** Forced clean-up after a case; returns what the case (or the runtime) had left behind. */
 async function cleanUp(t: T, caseDir: string): Promise<string[]> {
   const left: string[] = [];
+  t.aborted = false;
   for (const fn of t.cleanups.reverse()) {
     try {
       await fn();
@@ -136,7 +140,7 @@ export async function runSuite(rt: Runtime, cases: Case[], suiteDir: string, out
       mkdirSync(caseDir, { recursive: true, mode: 0o755 });
       const t = new T(rt, caseDir, `cf${process.pid}c${++caseSeq}`, bundles);
       try {
-        await withTimeout(c.run(t), c.timeoutMs ?? 60_000);
+        await withTimeout(c.run(t), c.timeoutMs ?? 60_000, () => { t.aborted = true; });
       } catch (e) {
         if (e instanceof CaseSkip) {
           res.status = 'skip';
@@ -147,6 +151,10 @@ export async function runSuite(rt: Runtime, cases: Case[], suiteDir: string, out
         }
       }
       const left = await cleanUp(t, caseDir);
+      const clean = (x: string): string =>
+        x.split(suiteDir).join('$TMP').replace(/cf\d+c\d+/g, '<id>').replace(/time="[^"]*" level=(\w+) msg=/g, '$1: ');
+      if (res.reason) res.reason = clean(res.reason);
+      left.splice(0, left.length, ...left.map(clean));
       if (left.length && res.status !== 'fail') {
         res.status = 'fail';
         res.reason = `left behind: ${left.join('; ')}`;
