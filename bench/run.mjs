@@ -4,7 +4,7 @@
 // every runc-ts command pays) and the split create/start/delete times.
 // Usage: node bench/run.mjs [iterations=30]   (as root)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, openSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +27,16 @@ cfg.process.terminal = false;
 cfg.process.args = ['/bin/true'];
 writeFileSync(cfgPath, JSON.stringify(cfg));
 
+// stderr goes to a file: a created container inherits it, and a pipe would keep spawnSync
+// waiting until the container exits.
+const errFile = join(work, 'stderr');
 function time(cmd, args) {
+  const err = openSync(errFile, 'w');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: bundle, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { cwd: bundle, stdio: ['ignore', 'ignore', err] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  closeSync(err);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${readFileSync(errFile, 'utf8')}`);
   return ms;
 }
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };

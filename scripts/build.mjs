@@ -3,7 +3,7 @@
 // the native namespace stage (native/nsexec.c) compiled from source for this machine.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,10 +35,38 @@ const common = {
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version), __COMMIT__: JSON.stringify(commit) },
 };
+// Code most commands never run is not parsed by them either: modules the CLI only require()s
+// lazily (validation, the default spec, seccomp compilation, execa for hooks) become chunks of
+// their own next to the main bundle. Measured: a 900 KB single bundle cost ~30 ms per command.
+const LAZY = {
+  'src/spec/load.ts': 'spec-load',
+  'src/spec/default.ts': 'spec-default',
+  'src/seccomp/compile.ts': 'seccomp-compile',
+  'src/seccomp/features.ts': 'seccomp-features',
+};
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'require-call' && args.path === 'execa') return { path: './execa.cjs', external: true };
+      if (args.kind !== 'require-call' || !args.path.startsWith('.')) return undefined;
+      const rel = join(args.resolveDir, args.path).slice(root.length + 1) + '.ts';
+      return LAZY[rel] ? { path: `./${LAZY[rel]}.cjs`, external: true } : undefined;
+    });
+  },
+};
 await Promise.all([
-  build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs') }),
+  build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs'), plugins: [lazyChunks] }),
   build({ ...common, entryPoints: [join(root, 'src/libcontainer/init/main.ts')], outfile: join(dist, 'init.cjs') }),
+  ...Object.entries(LAZY).map(([src, name]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, `${name}.cjs`) })),
+  build({ ...common, stdin: { contents: "export { execa } from 'execa';", resolveDir: root, loader: 'js' }, outfile: join(dist, 'execa.cjs') }),
 ]);
+
+// The loader with the code cache; stale caches go (V8 would reject them anyway).
+copyFileSync(join(root, 'scripts', 'boot.cjs'), join(dist, 'boot.cjs'));
+for (const f of readdirSync(dist)) if (f.endsWith('.cache')) rmSync(join(dist, f));
+// The init never exits normally (it execs), so its cache is made here, from compilation alone.
+execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cjs']);
 
 // 3. The native stage: a constructor preloaded into the init's node (see native/nsexec.c).
 const src = join(root, 'native', 'nsexec.c');

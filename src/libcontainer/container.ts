@@ -158,7 +158,8 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
       },
       handlers: {
         onSpawn(pid) {
-          cgroup!.apply(pid);
+          // cpuset and realtime settings must exist before a task may join (v1).
+          cgroup!.apply(pid, spec.linux?.resources);
           // Like runc, the device rules always end with the default allow-list (null, zero,
           // tty, ptmx, mknod of anything, ...) after the config's own rules.
           cgroup!.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices, spec.linux?.devices) });

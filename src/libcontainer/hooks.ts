@@ -1,5 +1,6 @@
 // Hooks that run in the runtime's namespaces (prestart, createRuntime, poststart, poststop):
 // the container state as JSON on stdin, args/env/timeout as configured (config.md "Hooks").
+import type { execa as Execa } from 'execa' with { 'resolution-mode': 'import' };
 import type { Hook, HookName, State } from '../spec/types';
 
 export class HookError extends Error {}
@@ -7,7 +8,7 @@ export class HookError extends Error {}
 export async function runHooks(kind: HookName, hooks: Hook[] | undefined, state: State): Promise<void> {
   if (!hooks?.length) return;
   // execa is loaded only when a container has hooks: most `create`s never pay for it.
-  const { execa } = await import('execa');
+  const { execa } = require('execa') as { execa: typeof Execa };
   for (const h of hooks) {
     const env = Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     const r = await execa(h.path, (h.args ?? [h.path]).slice(1), {

@@ -101,7 +101,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     consoleFdInInit = stdio.length;
     stdio.push(o.consoleSocketFd);
   }
-  const child = spawn(process.execPath, [join(DIST_DIR, 'init.cjs')], {
+  const child = spawn(process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
     stdio,
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
     cwd: o.config.bundle,

@@ -9,6 +9,9 @@ import { knownMountOptions } from '../../libcontainer/mount-options';
 import { apparmorEnabled, selinuxEnabled } from '../../libcontainer/supported';
 import { SPEC_VERSION } from '../../spec/types';
 
+declare const __VERSION__: string;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
 export function infoCommands(ctx: Context): CommandModule<any, any>[] {
   const spec: CommandModule<any, any> = {
     command: 'spec',
@@ -43,7 +46,7 @@ export function infoCommands(ctx: Context): CommandModule<any, any>[] {
           apparmor: { enabled: apparmorEnabled() },
           selinux: { enabled: selinuxEnabled() },
         },
-        annotations: { 'org.opencontainers.runc-ts.version': require('../../../package.json').version },
+        annotations: { 'org.opencontainers.runc-ts.version': VERSION },
       };
       process.stdout.write(JSON.stringify(out, null, 4) + '\n');
     },
