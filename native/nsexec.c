@@ -14,9 +14,13 @@
  *   join <type> <path>       setns() into the namespace of <type> (pid, user, ...) at <path>,
  *                            in the order given
  *   clone <flags>            unshare() these CLONE_NEW* flags (decimal)
- *   timens <clock> <s> <ns>  an offset for a new time namespace
+ *   timens                   the new time namespace needs its offsets (before any child
+ *                            exists): the CLI writes /proc/<pid>/timens_offsets, replies "ok"
  * We answer:
  *   userns                   a new user namespace exists; the CLI writes uid_map/gid_map and
+ *                            replies "ok"
+ *   timens                   a new time namespace exists; the CLI writes its offsets (we may
+ *                            not: after setresuid in a user namespace we are not dumpable) and
  *                            replies "ok"
  *   pid <n>                  the pid that will run the init (after any fork), then node starts
  *   error <message>          something failed; this process exits
@@ -92,16 +96,6 @@ static int read_line(char *buf, size_t size)
 	return (int)n;
 }
 
-static void write_file(const char *path, const char *data)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("open", path);
-	if (write(fd, data, strlen(data)) < 0)
-		die("write", path);
-	close(fd);
-}
-
 __attribute__((constructor)) static void nsexec(void)
 {
 	const char *env = getenv("_RUNCTS_INITPIPE");
@@ -117,7 +111,7 @@ __attribute__((constructor)) static void nsexec(void)
 	int joined_pid_or_time = 0;
 	int njoin = 0;
 	int clone_flags = 0;
-	char timens[MAX_LINE] = "";
+	int timens = 0;
 
 	while (read_line(line, sizeof(line)) > 0) {
 		if (!strncmp(line, "join ", 5)) {
@@ -137,9 +131,8 @@ __attribute__((constructor)) static void nsexec(void)
 			join_paths[njoin++] = strdup(path);
 		} else if (!strncmp(line, "clone ", 6)) {
 			clone_flags = atoi(line + 6);
-		} else if (!strncmp(line, "timens ", 7)) {
-			size_t len = strlen(timens);
-			snprintf(timens + len, sizeof(timens) - len, "%s\n", line + 7);
+		} else if (!strcmp(line, "timens")) {
+			timens = 1;
 		} else {
 			errno = EINVAL;
 			die("unknown bootstrap line", line);
@@ -178,8 +171,13 @@ __attribute__((constructor)) static void nsexec(void)
 	if (rest && unshare(rest) < 0)
 		die("unshare", "namespaces");
 
-	if ((clone_flags & CLONE_NEWTIME) && timens[0])
-		write_file("/proc/self/timens_offsets", timens);
+	if ((clone_flags & CLONE_NEWTIME) && timens) {
+		say("timens");
+		if (read_line(line, sizeof(line)) < 0 || strcmp(line, "ok")) {
+			errno = EPROTO;
+			die("waiting for time offsets", NULL);
+		}
+	}
 
 	if ((clone_flags & (CLONE_NEWPID | CLONE_NEWTIME)) || joined_pid_or_time) {
 		pid_t child = fork();

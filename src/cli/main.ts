@@ -6,6 +6,7 @@ import { RuntimeError } from '../libcontainer/errors';
 import type { GlobalOptions } from '../libcontainer/container';
 import { lifecycleCommands } from './commands/lifecycle';
 import { infoCommands } from './commands/info';
+import { execCommand, protectExecArgs } from './commands/exec';
 import { SPEC_VERSION } from '../spec/types';
 
 declare const __VERSION__: string;
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log: new Logger(), exitCode: 0 };
   let failed: unknown;
-  const parser: Argv = yargs(argv)
+  const parser: Argv = yargs(protectExecArgs(argv))
     .scriptName('runc-ts')
     .usage('runc-ts [global options] <command> [command options] <container-id>')
     .option('root', { type: 'string', default: defaultRoot(), describe: 'root directory for storage of container state' })
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command(lifecycleCommands(ctx))
     .command(infoCommands(ctx))
+    .command(execCommand(ctx))
     .demandCommand(1, 'runc-ts: a command is required (see --help)')
     .strictCommands()
     .strictOptions()

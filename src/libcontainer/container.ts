@@ -13,6 +13,7 @@ import { checkSupported } from './supported';
 import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
 import { check, kill as sysKill, mkfifo } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
+import { consoleSocketPair } from './tty';
 
 export interface GlobalOptions {
   root: string;
@@ -31,6 +32,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** `run` in the foreground: become a subreaper so that the init is ours to wait for. */
   subreaper?: boolean;
+  /** `run` in the foreground: with process.terminal and no console socket, we are the console. */
+  ownConsole?: boolean;
 }
 
 function cgroupOf(s: SavedState): CgroupManager | undefined {
@@ -87,7 +90,7 @@ function countListenFds(): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid: number; init: SpawnedInit; state: SavedState }> {
+export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid: number; init: SpawnedInit; state: SavedState; consoleSock: number }> {
   const st = new StateDir(g.root, o.id);
   // Loading validates: nothing is created for a bundle that cannot run.
   const { loadBundle } = require('../spec/load') as typeof import('../spec/load');
@@ -106,6 +109,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   let init: SpawnedInit | undefined;
   let initPid = 0;
   let consoleFd = -1;
+  let consoleSock = -1;
   const state: SavedState = {
     id: o.id,
     bundle,
@@ -127,7 +131,11 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     st.write(state);
     cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup });
     state.cgroup = cgroup.save();
-    if (spec.process.terminal) {
+    if (spec.process.terminal && !o.consoleSocket && o.ownConsole) {
+      const pair = consoleSocketPair();
+      consoleFd = pair.theirs;
+      consoleSock = pair.ours;
+    } else if (spec.process.terminal) {
       if (!o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc-ts will detach without setting console socket');
       consoleFd = connectUnix(o.consoleSocket);
     } else if (o.consoleSocket) {
@@ -143,6 +151,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
       consoleSocketFd: consoleFd,
       passFds,
       config: {
+        mode: 'create',
         id: o.id,
         bundle,
         rootfs,
@@ -187,12 +196,13 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     st.write(state);
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
     st.unlock();
-    return { pid: init.pid, init, state };
+    return { pid: init.pid, init, state, consoleSock };
   } catch (e) {
     // Undo: the init (and anything it started) dies, the cgroup and the state go.
     if (initPid) sysKill(initPid, 9);
     if (init?.child.pid) sysKill(init.child.pid, 9);
     if (consoleFd >= 0) closeSync(consoleFd);
+    if (consoleSock >= 0) closeSync(consoleSock);
     await waitGone(initPid, 2000);
     if (cgroup) {
       for (const p of safePids(cgroup)) sysKill(p, 9);

@@ -30,8 +30,8 @@ export interface InitHandlers {
   onSpawn(pid: number): void;
   /** The init's final pid is known. */
   onPid(pid: number): void;
-  /** prestart + createRuntime hooks. */
-  onHooks(pid: number): Promise<void>;
+  /** prestart + createRuntime hooks (create only). */
+  onHooks?(pid: number): Promise<void>;
 }
 
 export interface InitSpawnOptions {
@@ -39,7 +39,7 @@ export interface InitSpawnOptions {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
-  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds'>;
+  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount'>;
   /** fd (in this process) of the connected console socket, or -1. */
   consoleSocketFd: number;
   /** fds 3..3+n-1 of this process go to the container as the same numbers. */
@@ -119,11 +119,11 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   o.handlers.onSpawn(child.pid!);
 
   let boot = '';
-  for (const j of o.plan.joins) boot += `join ${j.type} ${j.path}\n`;
+  // The mount namespace is joined later, from TypeScript: node must find its files first.
+  for (const j of o.plan.joins) if (j.type !== 'mount') boot += `join ${j.type} ${j.path}\n`;
   if (o.plan.cloneFlags) boot += `clone ${o.plan.cloneFlags}\n`;
-  if (o.plan.newTypes.includes('time')) {
-    for (const [clock, off] of Object.entries(o.timeOffsets ?? {})) boot += `timens ${clock} ${off.secs ?? 0} ${off.nanosecs ?? 0}\n`;
-  }
+  const offsets = Object.entries(o.timeOffsets ?? {});
+  if (o.plan.newTypes.includes('time') && offsets.length) boot += 'timens\n';
   send(boot + '\n');
 
   let pid = 0;
@@ -138,6 +138,16 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
       send('ok\n');
       continue;
     }
+    if (line === 'timens') {
+      const text = offsets.map(([clock, off]) => `${clock} ${off.secs ?? 0} ${off.nanosecs ?? 0}`).join('\n') + '\n';
+      try {
+        writeFileSync(`/proc/${child.pid}/timens_offsets`, text);
+      } catch (e: any) {
+        throw new RuntimeError(`linux.timeOffsets: writing /proc/${child.pid}/timens_offsets: ${e.code ?? e.message}`);
+      }
+      send('ok\n');
+      continue;
+    }
     const m = /^pid (\d+)$/.exec(line!);
     if (m) {
       pid = Number(m[1]);
@@ -147,7 +157,8 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   }
   o.handlers.onPid(pid);
 
-  const config: InitConfig = { ...o.config, consoleSocketFd: consoleFdInInit, passFds: o.passFds };
+  const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
+  const config: InitConfig = { ...o.config, joinMount, consoleSocketFd: consoleFdInInit, passFds: o.passFds };
   send(JSON.stringify(config) + '\n');
   for (;;) {
     const line = await reader.next();
@@ -156,7 +167,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     if (msg.type === 'error') fail(msg.message);
     if (msg.type === 'hooks') {
       try {
-        await o.handlers.onHooks(pid);
+        await o.handlers.onHooks?.(pid);
         send(JSON.stringify({ type: 'hooks-done' }) + '\n');
       } catch (e: any) {
         send(JSON.stringify({ type: 'hooks-failed', message: e.message }) + '\n');

@@ -250,3 +250,6 @@ export function findJsonSyntaxError(s: string): [number, string] | undefined {
     }
   }
 }
+
+// For exec --process and update --resources (this module is a lazily loaded chunk).
+export { validateProcess, validateLinuxResources } from './validate';

@@ -6,6 +6,7 @@ import { RuntimeError } from '../../libcontainer/errors';
 import { waitForExit } from '../../libcontainer/wait';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
 import { formatTable } from '../table';
+import { attachConsole } from '../../libcontainer/tty';
 
 const idArg = { type: 'string' as const, describe: 'container id' };
 
@@ -49,7 +50,7 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' })
         .option('no-subreaper', { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' }),
     handler: async (a) => {
-      const { pid, init } = await create(ctx.g, {
+      const { pid, init, consoleSock } = await create(ctx.g, {
         id: a.id,
         bundle: a.bundle,
         pidFile: a['pid-file'],
@@ -58,7 +59,9 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         noNewKeyring: a['no-new-keyring'],
         preserveFds: a['preserve-fds'],
         subreaper: !a.detach && !a['no-subreaper'],
+        ownConsole: !a.detach,
       });
+      const tty = consoleSock >= 0 ? attachConsole(consoleSock) : undefined;
       if (a.detach) {
         await start(ctx.g, a.id);
         init.child.unref();
@@ -81,6 +84,10 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         throw e;
       }
       const status = await exited;
+      if (tty) {
+        await Promise.race([tty.done, new Promise((r) => setTimeout(r, 200))]);
+        tty.detach();
+      }
       for (const [s, h] of handlers) process.off(s, h);
       if (!a.keep) await deleteContainer(ctx.g, a.id, true);
       ctx.exitCode = status;

@@ -4,6 +4,10 @@
 import type { Spec, Process } from '../../spec/types';
 
 export interface InitConfig {
+  /** create: a new container init; exec: a process joining a running container. */
+  mode: 'create' | 'exec';
+  /** A mount namespace to join from TypeScript (see init/main.ts joinMountNamespace). */
+  joinMount?: string;
   id: string;
   bundle: string;
   /** Absolute host path of the rootfs. */

@@ -12,7 +12,7 @@ const TIOCSPTLCK = 0x40045431;
 const TIOCSCTTY = 0x540e;
 const TIOCSWINSZ = 0x5414;
 
-export function setupConsole(socketFd: number, size?: { height: number; width: number }): void {
+export function setupConsole(socketFd: number, size: { height: number; width: number } | undefined, bindConsole: boolean): void {
   const master = check(open('/dev/ptmx', O.RDWR | O.NOCTTY | O.CLOEXEC, 0), 'open /dev/ptmx');
   const zero = Buffer.alloc(4);
   check(ioctlPtr(master, TIOCSPTLCK, zero), 'unlock pty');
@@ -25,10 +25,12 @@ export function setupConsole(socketFd: number, size?: { height: number; width: n
     ws.writeUInt16LE(size.width, 2);
     check(ioctlPtr(master, TIOCSWINSZ, ws), 'set console size');
   }
-  // /dev/console: a bind of the slave (created as an empty file first).
-  const c = open('/dev/console', O.CREAT | O.WRONLY | O.CLOEXEC | O.NOFOLLOW, 0o600);
-  if (c >= 0) closeSync(c);
-  if (mount(slavePath, '/dev/console', 'bind', MS.BIND, null) < 0) throw new SysError('bind mount /dev/console', errno());
+  // /dev/console (the container init only): a bind of the slave (on an empty file first).
+  if (bindConsole) {
+    const c = open('/dev/console', O.CREAT | O.WRONLY | O.CLOEXEC | O.NOFOLLOW, 0o600);
+    if (c >= 0) closeSync(c);
+    if (mount(slavePath, '/dev/console', 'bind', MS.BIND, null) < 0) throw new SysError('bind mount /dev/console', errno());
+  }
   sendFd(socketFd, slavePath, master);
   closeSync(master);
   closeSync(socketFd);

@@ -3,14 +3,14 @@
 // "ready", waits on exec.fifo for `start`, and execve()s the container's program.
 // This file is its own esbuild bundle (dist/init.cjs): everything is loaded before pivot_root,
 // and nothing the CLI needs (yargs, validators) is loaded here.
-import { closeSync, existsSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Hook } from '../../spec/types';
 import type { InitConfig, InitMessage } from './config';
 import { RootfsBuilder, finalizeRootfs } from './rootfs';
 import { setupConsole } from './console';
 import { applyCpuAffinity, applyCredentials, applyIoPriority, applyMemoryPolicy, applyPersonality, applyRlimits, applyScheduler, applySysctl, setNoNewPrivs, setgroupsAllowed } from './process';
-import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, umask } from '../sys/libc';
+import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare } from '../sys/libc';
 import { installSeccomp } from '../../seccomp/install';
 import { O } from './root';
 
@@ -80,23 +80,80 @@ function lookPath(file: string, env: string[]): string {
   throw new Error(`exec: "${file}": executable file not found in $PATH`);
 }
 
-function main(): void {
-  const cfg = receive() as InitConfig;
+/** setns() into a mount namespace, from TypeScript: node has loaded everything it needs by now
+ * (it could not have found its own files had nsexec.c joined the namespace before it started).
+ * unshare(CLONE_FS) first, so that only this thread (which will execve) moves. */
+function joinMountNamespace(path: string): void {
+  const fd = check(open(path, O.RDONLY | O.CLOEXEC, 0), `open mount namespace ${path}`);
+  check(unshare(0x00000200 /* CLONE_FS */), 'unshare(CLONE_FS)');
+  if (setns(fd, 0x00020000 /* CLONE_NEWNS */) < 0) throw new SysError(`setns ${path}`, errno());
+  closeSync(fd);
+}
+
+/** Everything between the namespaces and execve that `create` and `exec` share. */
+function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeExec?: () => void }): never {
   const { spec, process: proc } = cfg;
+  if (proc.terminal) {
+    if (cfg.consoleSocketFd < 0) throw new Error('process.terminal is true but no --console-socket was given');
+    setupConsole(cfg.consoleSocketFd, proc.consoleSize, cfg.mode === 'create');
+  }
+  applyRlimits(proc);
+  applyScheduler(proc.scheduler);
+  applyIoPriority(proc.ioPriority);
+  applyCpuAffinity(proc.execCPUAffinity?.initial, 'process.execCPUAffinity.initial');
+  applyApparmor(proc.apparmorProfile);
+
+  // The program must exist before we say ready: `create` fails, not `start`.
+  const env = proc.env ?? [];
+  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
+  const args = proc.args ?? [];
+  if (!args.length) throw new Error('process.args must not be empty');
+  const path = lookPath(args[0]!, env);
+
+  // Seccomp before dropping privileges unless no_new_privs lets us load it last (runc).
+  if (cfg.seccomp && !proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  applyCredentials(proc, { setgroupsAllowed: setgroupsAllowed(), warn });
+  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
+  if (proc.noNewPrivileges) setNoNewPrivs();
+  umask(proc.user.umask ?? 0o022);
+
+  // Nothing of ours may leak into the container (CVE-2024-21626 class): fds past stdio and the
+  // passed ones are close-on-exec. Node marks every inherited fd close-on-exec at start-up:
+  // stdio and the passed fds must survive execve.
+  closeRangeCloexec(3 + cfg.passFds);
+  for (let fd = 0; fd < 3 + cfg.passFds; fd++) fcntl(fd, 2 /* F_SETFD */, 0);
+  send({ type: 'ready' });
+  closeSync(syncFd);
+  opts.afterReady?.();
+  applyCpuAffinity(proc.execCPUAffinity?.final, 'process.execCPUAffinity.final');
+  opts.beforeExec?.();
+  if (cfg.seccomp && proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  execve(path, [...args, null] as any, [...env, null] as any);
+  throw new SysError(`exec ${args[0]}`, errno());
+}
+
+/** runc exec: the namespaces are joined already (mount next); no filesystem work, no fifo. */
+function execMain(cfg: InitConfig): never {
+  if (cfg.joinMount) joinMountNamespace(cfg.joinMount);
+  return finishAndExec(cfg, {});
+}
+
+function createMain(cfg: InitConfig): never {
+  const { spec } = cfg;
   const newNs = new Set(cfg.newNamespaces);
   const inUserNs = newNs.has('user') || (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
+  // exec.fifo is on the host: hold it (O_PATH) across pivot_root, reopen through /proc later.
+  const fifoFd = check(open(cfg.fifoPath, O.PATH | O.CLOEXEC, 0), `open ${cfg.fifoPath}`);
+  if (cfg.joinMount) joinMountNamespace(cfg.joinMount);
 
   // 1. The filesystem (only with a new mount namespace: otherwise it is not ours to change).
   let rootfs: RootfsBuilder | undefined;
-  let fifoFd = -1;
   if (newNs.has('mount')) {
     rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, newCgroupNs: newNs.has('cgroup') });
     rootfs.mountAll();
     rootfs.createDevices();
     rootfs.setupDevSymlinks();
   }
-  // exec.fifo is on the host: hold it (O_PATH) across pivot_root, reopen through /proc later.
-  fifoFd = check(open(cfg.fifoPath, O.PATH | O.CLOEXEC, 0), `open ${cfg.fifoPath}`);
 
   // 2. prestart and createRuntime hooks run in the runtime's namespaces, by the CLI.
   send({ type: 'hooks' });
@@ -106,63 +163,50 @@ function main(): void {
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
   const hookState = (status: string) => ({ ...cfg.hookState, status, pid: process.pid });
   for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
-
   if (rootfs) rootfs.switchRoot(cfg.noPivot);
-  else if (spec.root?.path) {
-    // Joined mount namespace: nothing to mount; only the working directory matters.
-  }
 
-  // 4. Console, identity of the host (uts), kernel parameters, paths, limits.
-  if (proc.terminal) {
-    if (cfg.consoleSocketFd < 0) throw new Error('process.terminal is true but no --console-socket was given');
-    setupConsole(cfg.consoleSocketFd, proc.consoleSize);
-  }
+  // 4. Identity of the host (uts), kernel parameters, protected paths, process attributes.
   if (spec.hostname !== undefined && spec.hostname !== '') check(sethostname(spec.hostname, Buffer.byteLength(spec.hostname)), `sethostname ${spec.hostname}`);
   if (spec.domainname) check(setdomainname(spec.domainname, Buffer.byteLength(spec.domainname)), `setdomainname ${spec.domainname}`);
   applySysctl(spec.linux?.sysctl);
   if (rootfs) finalizeRootfs(spec);
-  applyRlimits(proc);
   applyPersonality(spec.linux?.personality);
-  applyScheduler(proc.scheduler);
-  applyIoPriority(proc.ioPriority);
   applyMemoryPolicy(spec.linux?.memoryPolicy);
-  applyCpuAffinity(proc.execCPUAffinity?.initial, 'process.execCPUAffinity.initial');
 
-  // 5. The program must exist before we say ready: `create` fails, not `start`.
-  const env = proc.env ?? [];
-  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
-  const args = proc.args ?? [];
-  if (!args.length) throw new Error('process.args must not be empty');
-  const path = lookPath(args[0]!, env);
+  return finishAndExec(cfg, {
+    // Wait for `start`: opening the fifo for writing blocks until it opens it for reading.
+    // (A process may always reopen its own fds through /proc/self/fd, dumpable or not.)
+    afterReady() {
+      const w = check(open(`/proc/self/fd/${fifoFd}`, O.WRONLY | O.CLOEXEC, 0), 'open exec fifo');
+      writeSync(w, '0');
+      closeSync(w);
+      closeSync(fifoFd);
+    },
+    beforeExec() {
+      for (const h of spec.hooks?.startContainer ?? []) runHook('startContainer', h, hookState('created'));
+    },
+  });
+}
 
-  // 6. Seccomp before dropping privileges unless no_new_privs lets us load it last (runc).
-  if (cfg.seccomp && !proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
-  applyCredentials(proc, { setgroupsAllowed: setgroupsAllowed(), warn });
-  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
-  if (proc.noNewPrivileges) setNoNewPrivs();
-  umask(proc.user.umask ?? 0o022);
+/** AppArmor: the profile applies at execve ("exec <profile>" in attr/exec), as runc does. */
+function applyApparmor(profile?: string): void {
+  if (!profile) return;
+  const data = `exec ${profile}`;
+  for (const f of ['/proc/thread-self/attr/apparmor/exec', '/proc/thread-self/attr/exec']) {
+    try {
+      writeFileSync(f, data);
+      return;
+    } catch (e: any) {
+      if (e.code !== 'ENOENT') throw new Error(`apparmor: set profile ${profile}: ${e.code ?? e.message}`);
+    }
+  }
+  throw new Error(`apparmor: set profile ${profile}: AppArmor is not available`);
+}
 
-  // Nothing of ours may leak into the container (CVE-2024-21626 class): fds past stdio and the
-  // passed ones are close-on-exec.
-  closeRangeCloexec(3 + cfg.passFds);
-  // Node marks every inherited fd close-on-exec at start-up: stdio and the passed fds must
-  // survive execve.
-  for (let fd = 0; fd < 3 + cfg.passFds; fd++) fcntl(fd, 2 /* F_SETFD */, 0);
-  send({ type: 'ready' });
-  closeSync(syncFd);
-
-  // 7. Wait for `start`: opening the fifo for writing blocks until it opens it for reading.
-  // (A process may always reopen its own fds through /proc/self/fd, dumpable or not.)
-  const w = check(open(`/proc/self/fd/${fifoFd}`, O.WRONLY | O.CLOEXEC, 0), 'open exec fifo');
-  writeSync(w, '0');
-  closeSync(w);
-  closeSync(fifoFd);
-
-  for (const h of spec.hooks?.startContainer ?? []) runHook('startContainer', h, hookState('created'));
-  applyCpuAffinity(proc.execCPUAffinity?.final, 'process.execCPUAffinity.final');
-  if (cfg.seccomp && proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
-  execve(path, [...args, null] as any, [...env, null] as any);
-  throw new SysError(`exec ${args[0]}`, errno());
+function main(): void {
+  const cfg = receive() as InitConfig;
+  if (cfg.mode === 'exec') execMain(cfg);
+  else createMain(cfg);
 }
 
 try {

@@ -1,0 +1,61 @@
+// A terminal in the foreground (`run`/`exec` with process.terminal and no --console-socket):
+// like runc, we are our own console socket. The init sends the pty master over a socketpair;
+// we copy our stdin to it and it to our stdout, with our terminal in raw mode and its size
+// forwarded (SIGWINCH).
+import * as tty from 'node:tty';
+import { closeSync } from 'node:fs';
+import { SysError, check, errno, ioctlPtr, socketpair } from './sys/libc';
+import { recvFd } from './sys/fdpass';
+
+const TIOCSWINSZ = 0x5414;
+
+export function consoleSocketPair(): { ours: number; theirs: number } {
+  const fds = Buffer.alloc(8);
+  // AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC
+  if (socketpair(1, 1 | 0o2000000, 0, fds) < 0) throw new SysError('socketpair', errno());
+  return { ours: fds.readInt32LE(0), theirs: fds.readInt32LE(4) };
+}
+
+function resize(master: number): void {
+  const out = process.stdout;
+  if (!out.isTTY) return;
+  const ws = Buffer.alloc(8);
+  ws.writeUInt16LE(out.rows, 0);
+  ws.writeUInt16LE(out.columns, 2);
+  ioctlPtr(master, TIOCSWINSZ, ws);
+}
+
+/** Receives the master and starts copying; returns a function that stops it and restores stdin. */
+export function attachConsole(sock: number): { detach: () => void; done: Promise<void> } {
+  const { fd: master } = recvFd(sock);
+  closeSync(sock);
+  resize(master);
+  const stdin = process.stdin;
+  const wasRaw = stdin.isTTY ? stdin.isRaw : false;
+  if (stdin.isTTY) stdin.setRawMode(true);
+  const fromPty = new tty.ReadStream(master);
+  const toPty = new tty.WriteStream(master);
+  const onWinch = () => resize(master);
+  process.on('SIGWINCH', onWinch);
+  stdin.pipe(toPty);
+  // EIO from the master once the last slave is closed is the end of output, not an error.
+  const done = new Promise<void>((resolve) => {
+    fromPty.on('error', () => resolve());
+    fromPty.on('end', () => resolve());
+    fromPty.on('close', () => resolve());
+  });
+  fromPty.pipe(process.stdout, { end: false });
+  return {
+    done,
+    detach() {
+      process.off('SIGWINCH', onWinch);
+      stdin.unpipe(toPty);
+      if (stdin.isTTY) stdin.setRawMode(wasRaw);
+      stdin.pause();
+      fromPty.destroy();
+      toPty.destroy();
+    },
+  };
+}
+
+export { check };
