@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq, fail, match, ok } from '../lib/assert';
 import { Case, T } from '../lib/context';
-import { sleep } from '../lib/exec';
+import { sleep, waitFor } from '../lib/exec';
 
 const SPEC = 'config.md#posix-platform-hooks';
 const POSTSTART_GAP = 'runc 1.1 runs poststart hooks at the end of `create`, before `start` (fixed in runc 1.2)';
@@ -32,6 +32,12 @@ interface Scenario {
   order(): string[];
 }
 
+/** Waits until the `kind` recorder has finished (its last step appends to `order`). */
+async function hookDone(dir: string, kind: Kind): Promise<void> {
+  const f = join(dir, 'order');
+  if (!(await waitFor(() => existsSync(f) && readFileSync(f, 'utf8').split('\n').includes(kind), 5000))) fail(`the ${kind} hook did not run`);
+}
+
 /** Runs create → start → (exit) → delete with all six hooks recording. */
 async function scenario(t: T): Promise<Scenario> {
   const dir = t.hostDir('hooks');
@@ -44,11 +50,11 @@ async function scenario(t: T): Promise<Scenario> {
   const { id, pid } = await t.create(b);
   const containerMnt = readlinkSync(`/proc/${pid}/ns/mnt`);
   await t.start(id);
-  await t.fileAppears(join(dir, 'poststart.state'));
+  await hookDone(dir, 'poststart');
   await t.kill(id, 'KILL');
   await t.waitStatus(id, 'stopped');
   await t.delete(id);
-  await t.fileAppears(join(dir, 'poststop.state'));
+  await hookDone(dir, 'poststop');
   return {
     id, pid, bundle: b.dir, dir, containerMnt,
     read: (kind, what) => {

@@ -1,7 +1,8 @@
 // config-linux.md#namespaces: each type new (inode differs from the host's), joined by path (inode
 // equals the holder's), absent types shared with the host, user mappings, time offsets.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { waitFor } from '../lib/exec';
 import { join } from 'node:path';
 import { eq, match, ne, ok } from '../lib/assert';
 import { Case, hostNs, T } from '../lib/context';
@@ -144,7 +145,8 @@ export const cases: Case[] = [
       // runc's init runs as container root until exec; after start the process is 7/8 → host 100007/200008.
       await t.start(id);
       await t.waitStatus(id, 'running');
-      const after = execFileSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' });
+      let after = '';
+      await waitFor(() => /^Uid:\s+100007\s/m.test((after = readFileSync(`/proc/${pid}/status`, 'utf8'))), 3000);
       match(after, /^Uid:\s+100007\s+100007\s+100007\s+100007$/m, 'host view of the container uid (7 → 100007)');
       match(after, /^Gid:\s+200008\s+200008\s+200008\s+200008$/m, 'host view of the container gid (8 → 200008)');
       ok(status.length > 0, 'status readable');

@@ -174,9 +174,10 @@ export class T {
     return p.out;
   }
 
-  /** Waits for a file to appear (written by a hook or a container). */
+  /** Waits for a file to appear with complete content (non-empty, ending in a newline). */
   async fileAppears(path: string, ms = 5000): Promise<string> {
-    if (!(await waitFor(() => existsSync(path), ms))) fail(`${path} was never written`);
+    const full = (): boolean => existsSync(path) && readFileSync(path, 'utf8').endsWith('\n');
+    if (!(await waitFor(full, ms))) fail(`${path} was never written${existsSync(path) ? ` completely (${JSON.stringify(readFileSync(path, 'utf8'))})` : ''}`);
     return readFileSync(path, 'utf8');
   }
 }

@@ -152,7 +152,7 @@ export async function runSuite(rt: Runtime, cases: Case[], suiteDir: string, out
       }
       const left = await cleanUp(t, caseDir);
       const clean = (x: string): string =>
-        x.split(suiteDir).join('$TMP').replace(/cf\d+c\d+/g, '<id>').replace(/time="[^"]*" level=(\w+) msg=/g, '$1: ');
+        x.split(suiteDir).join('$TMP').replace(/\$TMP\/state-[^/\s]+/g, '$ROOT').replace(/cf\d+c\d+/g, '<id>').replace(/time="[^"]*" level=(\w+) msg=/g, '$1: ');
       if (res.reason) res.reason = clean(res.reason);
       left.splice(0, left.length, ...left.map(clean));
       if (left.length && res.status !== 'fail') {
