@@ -6,6 +6,7 @@ import { RuntimeError } from '../libcontainer/errors';
 import type { GlobalOptions } from '../libcontainer/container';
 import { lifecycleCommands } from './commands/lifecycle';
 import { infoCommands } from './commands/info';
+import { liveCommands } from './commands/live';
 import { execCommand, protectExecArgs } from './commands/exec';
 import { SPEC_VERSION } from '../spec/types';
 
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     })
     .command(lifecycleCommands(ctx))
     .command(infoCommands(ctx))
+    .command(liveCommands(ctx))
     .command(execCommand(ctx))
     .demandCommand(1, 'runc-ts: a command is required (see --help)')
     .strictCommands()
