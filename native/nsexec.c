@@ -109,6 +109,7 @@ __attribute__((constructor)) static void nsexec(void)
 	char *join_paths[MAX_JOIN];
 	int join_fds[MAX_JOIN];
 	int joined_pid_or_time = 0;
+	int joined_user = 0;
 	int njoin = 0;
 	int clone_flags = 0;
 	int timens = 0;
@@ -128,6 +129,8 @@ __attribute__((constructor)) static void nsexec(void)
 			/* A joined pid or time namespace, like a new one, applies to children only. */
 			if (!strcmp(type, "pid") || !strcmp(type, "time"))
 				joined_pid_or_time = 1;
+			if (!strcmp(type, "user"))
+				joined_user = 1;
 			join_paths[njoin++] = strdup(path);
 		} else if (!strncmp(line, "clone ", 6)) {
 			clone_flags = atoi(line + 6);
@@ -160,7 +163,10 @@ __attribute__((constructor)) static void nsexec(void)
 			errno = EPROTO;
 			die("waiting for id mappings", NULL);
 		}
-		/* Become root of the new namespace (if root is mapped: rootless maps may not). */
+	}
+	if ((clone_flags & CLONE_NEWUSER) || joined_user) {
+		/* Become root of the user namespace, new or joined (if root is mapped: rootless maps
+		 * may not): host ids are unmapped in it, and files we create would fail EOVERFLOW. */
 		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
 			die("setresgid", "0");
 		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)

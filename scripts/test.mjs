@@ -25,7 +25,7 @@ function walk(dir) {
 const args = process.argv.slice(2);
 let files = [];
 if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
-for (const a of args) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [join(process.cwd(), a)]);
+for (const a of args.filter((x) => x !== 'conformance')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [join(process.cwd(), a)]);
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
@@ -43,6 +43,23 @@ for (const f of files) {
   } else {
     failed += 1;
     failures.push(`${name} (no uvu summary; exit ${r.status}${r.signal ? ' ' + r.signal : ''})`);
+  }
+}
+// The whole suite (no arguments) ends with the conformance report: both runtimes, report.md.
+if (args.length === 0 || args.includes('conformance')) {
+  process.stdout.write('\n# conformance (runc and runc-ts) -> conformance/report.md\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'conformance/run.ts', '--report'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(r.stdout || '');
+  const totals = [...(r.stdout || '').matchAll(/^# (runc-ts|runc): (\d+) passed, (\d+) failed(?:, (\d+) skipped)?/gm)];
+  if (totals.length < 2 || r.status !== 0) {
+    failed += 1;
+    failures.push(`conformance (exit ${r.status})`);
+  }
+  for (const m of totals) {
+    passed += +m[2];
+    failed += +m[3];
+    skipped += +(m[4] ?? 0);
+    if (+m[3] > 0) failures.push(`conformance: ${m[1]} failed ${m[3]}`);
   }
 }
 if (failures.length) process.stdout.write(`\nFailed files:\n${failures.map((f) => '  ' + f).join('\n')}\n`);

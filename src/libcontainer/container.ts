@@ -11,7 +11,7 @@ import { spawnInit, type SpawnedInit } from './init-process';
 import { CLONE_FLAGS, NS_FILE, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
 import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
-import { check, kill as sysKill, mkfifo } from './sys/libc';
+import { check, kill as sysKill, mkfifo, open as openFd } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 
@@ -110,6 +110,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   let initPid = 0;
   let consoleFd = -1;
   let consoleSock = -1;
+  let fifoFd = -1;
   const state: SavedState = {
     id: o.id,
     bundle,
@@ -128,6 +129,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     check(mkfifo(st.fifoPath, 0o622), `mkfifo ${st.fifoPath}`);
     // The umask took bits away: the init may open it for writing after changing user.
     chmodSync(st.fifoPath, 0o622);
+    fifoFd = check(openFd(st.fifoPath, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${st.fifoPath}`);
     st.write(state);
     cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup });
     state.cgroup = cgroup.save();
@@ -149,6 +151,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
       gidMappings: spec.linux?.gidMappings,
       timeOffsets: spec.linux?.timeOffsets,
       consoleSocketFd: consoleFd,
+      fifoFd,
       passFds,
       config: {
         mode: 'create',
@@ -160,7 +163,6 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         newNamespaces: plan.newTypes,
         noPivot: !!o.noPivot,
         noNewKeyring: !!o.noNewKeyring,
-        fifoPath: st.fifoPath,
         seccomp: seccomp && { bpf: seccomp.bpf.toString('base64'), flags: seccomp.flags, notify: seccomp.notify },
         hookState: { ociVersion: spec.ociVersion, id: o.id, bundle, annotations: spec.annotations },
         rootless: !!g.rootless,
@@ -170,8 +172,9 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
           // cpuset and realtime settings must exist before a task may join (v1).
           cgroup!.apply(pid, spec.linux?.resources);
           // Like runc, the device rules always end with the default allow-list (null, zero,
-          // tty, ptmx, mknod of anything, ...) after the config's own rules.
-          cgroup!.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices, spec.linux?.devices) });
+          // tty, ptmx, mknod of anything, ...) after the config's own rules; linux.devices get
+          // no rule of their own (runc's specconv does not add one either).
+          cgroup!.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
         },
         onPid(pid) {
           initPid = pid;
@@ -192,6 +195,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
       },
     });
     if (consoleFd >= 0) closeSync(consoleFd);
+    closeSync(fifoFd);
     state.pidStartTime = processStartTime(init.pid);
     st.write(state);
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
@@ -203,6 +207,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     if (init?.child.pid) sysKill(init.child.pid, 9);
     if (consoleFd >= 0) closeSync(consoleFd);
     if (consoleSock >= 0) closeSync(consoleSock);
+    if (fifoFd >= 0) closeSync(fifoFd);
     await waitGone(initPid, 2000);
     if (cgroup) {
       for (const p of safePids(cgroup)) sysKill(p, 9);
@@ -294,23 +299,36 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
     if (e.code === 'ENOENT') throw new RuntimeError('cannot start an already running container');
     throw e;
   }
+  let reply = '';
   try {
-    const buf = Buffer.alloc(1);
+    const buf = Buffer.alloc(4096);
+    let opened = false;
     for (;;) {
-      let n = 0;
+      let n = -1;
       try {
-        n = readSync(fd, buf, 0, 1, null);
+        n = readSync(fd, buf, 0, buf.length, null);
       } catch (e: any) {
         if (e.code !== 'EAGAIN') throw e;
+        opened = true; // EAGAIN: the init has the fifo open and is running startContainer hooks
       }
-      if (n > 0) break;
-      if (!isInitAlive(s)) throw new RuntimeError('cannot start a container that has stopped');
+      if (n > 0) {
+        reply += buf.toString('utf8', 0, n);
+        opened = true;
+        continue;
+      }
+      // EOF: the writer closed (done) — or has not opened yet.
+      if (n === 0 && (opened || reply)) break;
+      if (!isInitAlive(s)) {
+        if (reply) break;
+        throw new RuntimeError('cannot start a container that has stopped');
+      }
       await sleep(1);
     }
   } finally {
     closeSync(fd);
   }
   unlinkSync(st.fifoPath);
+  if (!reply.startsWith('0')) throw new RuntimeError(reply.slice(1) || 'container init failed before executing the program');
 }
 
 const SIGNALS: Record<string, number> = (() => {

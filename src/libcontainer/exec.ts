@@ -109,7 +109,6 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
         newNamespaces: [],
         noPivot: false,
         noNewKeyring: true,
-        fifoPath: '',
         seccomp: seccomp && { bpf: seccomp.bpf.toString('base64'), flags: seccomp.flags, notify: seccomp.notify },
         hookState: { ociVersion: spec.ociVersion, id: o.id, bundle: s.bundle, annotations: s.annotations },
         rootless: !!s.rootless,

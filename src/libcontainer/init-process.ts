@@ -39,9 +39,11 @@ export interface InitSpawnOptions {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
-  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount'>;
+  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount' | 'fifoFd' | 'hostPid'>;
   /** fd (in this process) of the connected console socket, or -1. */
   consoleSocketFd: number;
+  /** fd (in this process) of exec.fifo opened O_PATH, or -1 (exec). */
+  fifoFd?: number;
   /** fds 3..3+n-1 of this process go to the container as the same numbers. */
   passFds: number;
   handlers: InitHandlers;
@@ -101,6 +103,11 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     consoleFdInInit = stdio.length;
     stdio.push(o.consoleSocketFd);
   }
+  let fifoFdInInit = -1;
+  if (o.fifoFd !== undefined && o.fifoFd >= 0) {
+    fifoFdInInit = stdio.length;
+    stdio.push(o.fifoFd);
+  }
   const child = spawn(process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
     stdio,
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
@@ -158,7 +165,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   o.handlers.onPid(pid);
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
-  const config: InitConfig = { ...o.config, joinMount, consoleSocketFd: consoleFdInInit, passFds: o.passFds };
+  const config: InitConfig = { ...o.config, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, passFds: o.passFds, hostPid: pid };
   send(JSON.stringify(config) + '\n');
   for (;;) {
     const line = await reader.next();

@@ -37,6 +37,7 @@ export function checkSupported(spec: Spec): string[] {
     if (m.uidMappings || m.gidMappings || (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap')) notSupported(`mounts[${i}] idmapped mount (${m.destination})`);
   });
   if (l.personality?.flags?.length) notSupported('linux.personality.flags');
+  checkConsistency(spec);
   if (spec.process?.apparmorProfile && !apparmorEnabled()) {
     notSupported('process.apparmorProfile', 'AppArmor is not enabled on this host');
   }
@@ -47,4 +48,24 @@ export function checkSupported(spec: Spec): string[] {
   if (l.mountLabel) warnings.push('linux.mountLabel ignored: SELinux is not enabled on this host');
   if (l.resources?.rdma && Object.keys(l.resources.rdma).length) notSupported('linux.resources.rdma');
   return warnings;
+}
+
+/** Rules of the spec that the schema cannot express. */
+function checkConsistency(spec: Spec): void {
+  const ns = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (!m.destination.startsWith('/')) throw new RuntimeError(`mounts[${i}].destination: must be an absolute path, got "${m.destination}"`);
+  });
+  if (spec.hostname && !ns.has('uts')) throw new RuntimeError('hostname: unable to set hostname without a private UTS namespace');
+  if (spec.domainname && !ns.has('uts')) throw new RuntimeError('domainname: unable to set domainname without a private UTS namespace');
+  if ((spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) && !ns.has('user')) throw new RuntimeError('linux.uidMappings: user namespace mappings require a user namespace');
+  if (ns.has('user') && !(spec.linux?.namespaces ?? []).find((n) => n.type === 'user')!.path && !spec.linux?.uidMappings?.length) {
+    throw new RuntimeError('linux.uidMappings: a new user namespace needs uid and gid mappings');
+  }
+  if (spec.linux?.timeOffsets && Object.keys(spec.linux.timeOffsets).length && !ns.has('time')) throw new RuntimeError('linux.timeOffsets: time offsets require a time namespace');
+  for (const [k] of Object.entries(spec.linux?.sysctl ?? {})) {
+    // Namespaced sysctls only, as runc validates: the others would change the host.
+    const ok = (k.startsWith('net.') && ns.has('network')) || (/^(kernel\.(msg|sem|shm)|fs\.mqueue\.)/.test(k) && ns.has('ipc')) || ((k === 'kernel.hostname' || k === 'kernel.domainname') && ns.has('uts'));
+    if (!ok) throw new RuntimeError(`linux.sysctl: sysctl "${k}" is not allowed: it is not namespaced or the container does not have that namespace`);
+  }
 }

@@ -44,11 +44,11 @@ export function execCommand(ctx: Context): CommandModule<any, any> {
         .option('process', { alias: 'p', type: 'string', describe: 'path to the process.json' })
         .option('console-socket', { type: 'string', describe: 'path to an AF_UNIX socket which will receive the pty master' })
         .option('cwd', { type: 'string', describe: 'current working directory in the container' })
-        .option('env', { alias: 'e', type: 'string', array: true, describe: 'set environment variables' })
+        .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, describe: 'set environment variables' })
         .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' })
         .option('user', { alias: 'u', type: 'string', describe: 'UID (format: <uid>[:<gid>])' })
-        .option('additional-gids', { alias: 'g', type: 'number', array: true, describe: 'additional gids' })
-        .option('cap', { alias: 'c', type: 'string', array: true, describe: 'add a capability to the bounding set for the process' })
+        .option('additional-gids', { alias: 'g', type: 'number', array: true, nargs: 1, describe: 'additional gids' })
+        .option('cap', { alias: 'c', type: 'string', array: true, nargs: 1, describe: 'add a capability to the bounding set for the process' })
         .option('no-new-privs', { type: 'boolean', describe: 'set the no new privileges value for the process' })
         .option('apparmor', { type: 'string', describe: 'set the apparmor profile for the process' })
         .option('process-label', { type: 'string', describe: 'set the asm process label for the process commonly used with selinux' })
@@ -56,68 +56,74 @@ export function execCommand(ctx: Context): CommandModule<any, any> {
         .option('pid-file', { type: 'string', describe: 'specify the file to write the process id to' })
         .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container' })
         .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' }),
-    handler: async (a) => {
-      let proc: Process;
-      if (a.process) {
-        const load: typeof import('../../spec/load') = require('../../spec/load');
-        let text: string;
-        try {
-          text = readFileSync(a.process, 'utf8');
-        } catch (e: any) {
-          throw new RuntimeError(`open ${a.process}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
-        }
-        const p = load.parseJsonWithPosition(text, a.process);
-        load.validateProcess(p, a.process);
-        proc = p as Process;
-      } else {
-        // After the `--` protectExecArgs() put in, yargs leaves the command in _ (after "exec").
-        const args: string[] = [...(a.command ?? []), ...(a._ as unknown[]).slice(1)].map(String);
-        if (!args.length) throw new RuntimeError('exec: a command or --process is required');
-        const { s } = load(ctx.g, a.id);
-        if (!s.config.process) throw new RuntimeError('container has no process in its config');
-        proc = processFromFlags(s.config.process, {
-          args,
-          cwd: a.cwd,
-          env: a.env,
-          tty: a.tty,
-          user: a.user,
-          additionalGids: a['additional-gids'],
-          cap: a.cap,
-          noNewPrivs: a['no-new-privs'],
-          apparmor: a.apparmor,
-          processLabel: a['process-label'],
-        });
-      }
-      const own = proc.terminal && !a['console-socket'] && !a.detach ? consoleSocketPair() : undefined;
-      const init = await execProcess(ctx.g, {
-        id: a.id,
-        process: proc,
-        consoleSocket: a['console-socket'],
-        consoleFd: own?.theirs,
-        pidFile: a['pid-file'],
-        preserveFds: a['preserve-fds'],
-        ignorePaused: a['ignore-paused'],
-        detach: a.detach,
-      });
-      if (own) require('node:fs').closeSync(own.theirs);
-      if (a.detach) {
-        init.child.unref();
-        return;
-      }
-      const tty = own ? attachConsole(own.ours) : undefined;
-      const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
-      const handlers = forwarded.map((s) => {
-        const h = () => sysKill(init.pid, parseSignal(s));
-        process.on(s, h);
-        return [s, h] as const;
-      });
-      const status = await waitForExit(init.pid, init.child);
-      if (tty) {
-        await Promise.race([tty.done, new Promise((r) => setTimeout(r, 200))]);
-        tty.detach();
-      }
-      for (const [s, h] of handlers) process.off(s, h);
-      ctx.exitCode = status;
-    },
+    // runc exec exits 255 for its own errors, so that they differ from the process' statuses.
+    handler: (a) =>
+      execHandler(ctx, a).catch((e) => {
+        throw new RuntimeError(e instanceof Error ? e.message : String(e), 255);
+      }),
   };
+}
+
+async function execHandler(ctx: Context, a: any): Promise<void> {
+  let proc: Process;
+  if (a.process) {
+    const load: typeof import('../../spec/load') = require('../../spec/load');
+    let text: string;
+    try {
+      text = readFileSync(a.process, 'utf8');
+    } catch (e: any) {
+      throw new RuntimeError(`open ${a.process}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
+    }
+    const p = load.parseJsonWithPosition(text, a.process);
+    load.validateProcess(p, a.process);
+    proc = p as Process;
+  } else {
+    // After the `--` protectExecArgs() put in, yargs leaves the command in _ (after "exec").
+    const args: string[] = [...(a.command ?? []), ...(a._ as unknown[]).slice(1)].map(String);
+    if (!args.length) throw new RuntimeError('exec: a command or --process is required');
+    const { s } = load(ctx.g, a.id);
+    if (!s.config.process) throw new RuntimeError('container has no process in its config');
+    proc = processFromFlags(s.config.process, {
+      args,
+      cwd: a.cwd,
+      env: a.env,
+      tty: a.tty,
+      user: a.user,
+      additionalGids: a['additional-gids'],
+      cap: a.cap,
+      noNewPrivs: a['no-new-privs'],
+      apparmor: a.apparmor,
+      processLabel: a['process-label'],
+    });
+  }
+  const own = proc.terminal && !a['console-socket'] && !a.detach ? consoleSocketPair() : undefined;
+  const init = await execProcess(ctx.g, {
+    id: a.id,
+    process: proc,
+    consoleSocket: a['console-socket'],
+    consoleFd: own?.theirs,
+    pidFile: a['pid-file'],
+    preserveFds: a['preserve-fds'],
+    ignorePaused: a['ignore-paused'],
+    detach: a.detach,
+  });
+  if (own) require('node:fs').closeSync(own.theirs);
+  if (a.detach) {
+    init.child.unref();
+    return;
+  }
+  const tty = own ? attachConsole(own.ours) : undefined;
+  const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+  const handlers = forwarded.map((s) => {
+    const h = () => sysKill(init.pid, parseSignal(s));
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  const status = await waitForExit(init.pid, init.child);
+  if (tty) {
+    await Promise.race([tty.done, new Promise((r) => setTimeout(r, 200))]);
+    tty.detach();
+  }
+  for (const [s, h] of handlers) process.off(s, h);
+  ctx.exitCode = status;
 }

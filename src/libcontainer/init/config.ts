@@ -19,8 +19,11 @@ export interface InitConfig {
   newNamespaces: string[];
   noPivot: boolean;
   noNewKeyring: boolean;
-  /** Host path of exec.fifo; the init opens it O_PATH before pivot_root. */
-  fifoPath: string;
+  /** fd (in the init) of exec.fifo, opened O_PATH by the CLI: in a user namespace the init may
+   * not be able to reach the state directory itself (runc passes it the same way). */
+  fifoFd: number;
+  /** The init's pid as the host sees it (hooks get this one, not 1). */
+  hostPid: number;
   /** fd (in the init) of a connected console socket, or -1. */
   consoleSocketFd: number;
   /** How many fds after stdio go to the container (--preserve-fds plus LISTEN_FDS). */

@@ -142,14 +142,14 @@ function createMain(cfg: InitConfig): never {
   const { spec } = cfg;
   const newNs = new Set(cfg.newNamespaces);
   const inUserNs = newNs.has('user') || (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
-  // exec.fifo is on the host: hold it (O_PATH) across pivot_root, reopen through /proc later.
-  const fifoFd = check(open(cfg.fifoPath, O.PATH | O.CLOEXEC, 0), `open ${cfg.fifoPath}`);
+  // exec.fifo (an O_PATH fd from the CLI) is reopened through /proc after pivot_root.
+  const fifoFd = cfg.fifoFd;
   if (cfg.joinMount) joinMountNamespace(cfg.joinMount);
 
   // 1. The filesystem (only with a new mount namespace: otherwise it is not ours to change).
   let rootfs: RootfsBuilder | undefined;
   if (newNs.has('mount')) {
-    rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, newCgroupNs: newNs.has('cgroup') });
+    rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, inCgroupNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup') });
     rootfs.mountAll();
     rootfs.createDevices();
     rootfs.setupDevSymlinks();
@@ -161,7 +161,7 @@ function createMain(cfg: InitConfig): never {
   if (reply.type !== 'hooks-done') throw new Error(reply.message ?? 'hooks failed');
 
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
-  const hookState = (status: string) => ({ ...cfg.hookState, status, pid: process.pid });
+  const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid });
   for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
   if (rootfs) rootfs.switchRoot(cfg.noPivot);
 
@@ -176,14 +176,20 @@ function createMain(cfg: InitConfig): never {
   return finishAndExec(cfg, {
     // Wait for `start`: opening the fifo for writing blocks until it opens it for reading.
     // (A process may always reopen its own fds through /proc/self/fd, dumpable or not.)
+    // startContainer hooks run now, so that `start` learns of a failure: "0" means the
+    // program is being executed, anything else is the error.
     afterReady() {
       const w = check(open(`/proc/self/fd/${fifoFd}`, O.WRONLY | O.CLOEXEC, 0), 'open exec fifo');
+      closeSync(fifoFd);
+      try {
+        for (const h of spec.hooks?.startContainer ?? []) runHook('startContainer', h, hookState('created'));
+      } catch (e: any) {
+        writeSync(w, `1${e.message}`);
+        closeSync(w);
+        process.exit(1);
+      }
       writeSync(w, '0');
       closeSync(w);
-      closeSync(fifoFd);
-    },
-    beforeExec() {
-      for (const h of spec.hooks?.startContainer ?? []) runHook('startContainer', h, hookState('created'));
     },
   });
 }

@@ -37,7 +37,8 @@ export interface RootfsOptions {
   rootfs: string;
   bundle: string;
   inUserNs: boolean;
-  newCgroupNs: boolean;
+  /** In a cgroup namespace (new or joined), cgroupfs is mounted; otherwise the host's is bound. */
+  inCgroupNs: boolean;
 }
 
 export class RootfsBuilder {
@@ -57,7 +58,8 @@ export class RootfsBuilder {
     if (prop) {
       const f = propagationFlag(prop);
       if (f === undefined) throw new Error(`linux.rootfsPropagation: unknown propagation "${prop}"`);
-      flag = f;
+      // An unbindable tree could not be bind-mounted onto itself: that one waits for pivot_root.
+      if (!(f & MS.UNBINDABLE)) flag = f;
     }
     doMount(null, '/', null, flag, null, 'make / ' + (prop ?? 'rslave'));
     this.makeParentMountPrivate();
@@ -180,7 +182,7 @@ export class RootfsBuilder {
         const sub = `${dest}/${h.name}`;
         let subFd = this.root.mkdirAll(sub);
         try {
-          if (this.o.newCgroupNs) {
+          if (this.o.inCgroupNs) {
             doMount('cgroup', fdPath(subFd), 'cgroup', opts.flags & ~MS.RDONLY, h.options, `mount cgroup ${h.name} on ${sub}`);
           } else {
             // Without a cgroup namespace: bind the container's own cgroup of that hierarchy.
