@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,6 +105,13 @@ __attribute__((constructor)) static void nsexec(void)
 	sync_fd = atoi(env);
 	/* The user's program must never inherit our preload. */
 	unsetenv("LD_PRELOAD");
+	/*
+	 * Not dumpable until execve: once we are in the container's namespaces, its processes
+	 * must not reach our /proc/<pid>/exe (the host's node binary) or our memory and fds
+	 * (the CVE-2019-5736 class). execve makes the program dumpable again as usual.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die("prctl", "PR_SET_DUMPABLE");
 
 	char line[MAX_LINE];
 	char *join_paths[MAX_JOIN];

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Build: generated schema validators, the two esbuild bundles (CLI and container init), and
 // the native namespace stage (native/nsexec.c) compiled from source for this machine.
-import { build } from 'esbuild';
+import { build as esbuild } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,17 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version), __COMMIT__: JSON.stringify(commit) },
+  // Written by us, atomically (temp file + rename): containers started while a build runs
+  // must never load half a bundle.
+  write: false,
+};
+const writeAtomic = (file, contents) => {
+  writeFileSync(file + '.tmp', contents);
+  renameSync(file + '.tmp', file);
+};
+const build = async (opts) => {
+  const r = await esbuild(opts);
+  for (const f of r.outputFiles) writeAtomic(f.path, f.contents);
 };
 // Code most commands never run is not parsed by them either: modules the CLI only require()s
 // lazily (validation, the default spec, seccomp compilation, execa for hooks) become chunks of
@@ -63,7 +74,7 @@ await Promise.all([
 ]);
 
 // The loader with the code cache; stale caches go (V8 would reject them anyway).
-copyFileSync(join(root, 'scripts', 'boot.cjs'), join(dist, 'boot.cjs'));
+writeAtomic(join(dist, 'boot.cjs'), readFileSync(join(root, 'scripts', 'boot.cjs')));
 for (const f of readdirSync(dist)) if (f.endsWith('.cache')) rmSync(join(dist, f));
 // The init never exits normally (it execs), so its cache is made here, from compilation alone.
 execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cjs']);
@@ -72,5 +83,6 @@ execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cj
 const src = join(root, 'native', 'nsexec.c');
 const so = join(dist, 'nsexec.so');
 if (!existsSync(so) || statSync(so).mtimeMs < statSync(src).mtimeMs) {
-  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', so, src], { stdio: 'inherit' });
+  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', so + '.tmp', src], { stdio: 'inherit' });
+  renameSync(so + '.tmp', so);
 }
