@@ -10,7 +10,7 @@ import type { InitConfig, InitMessage } from './config';
 import { RootfsBuilder, finalizeRootfs } from './rootfs';
 import { setupConsole } from './console';
 import { applyCpuAffinity, applyCredentials, applyIoPriority, applyMemoryPolicy, applyPersonality, applyRlimits, applyScheduler, applySysctl, setNoNewPrivs, setgroupsAllowed } from './process';
-import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare } from '../sys/libc';
+import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare, joinSessionKeyring, describeKey, setKeyPerm } from '../sys/libc';
 import { installSeccomp } from '../../seccomp/install';
 import { O } from './root';
 
@@ -165,6 +165,8 @@ function createMain(cfg: InitConfig): never {
   for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
   if (rootfs) rootfs.switchRoot(cfg.noPivot);
 
+  if (!cfg.noNewKeyring) newSessionKeyring(cfg.id);
+
   // 4. Identity of the host (uts), kernel parameters, protected paths, process attributes.
   if (spec.hostname !== undefined && spec.hostname !== '') check(sethostname(spec.hostname, Buffer.byteLength(spec.hostname)), `sethostname ${spec.hostname}`);
   if (spec.domainname) check(setdomainname(spec.domainname, Buffer.byteLength(spec.domainname)), `setdomainname ${spec.domainname}`);
@@ -192,6 +194,21 @@ function createMain(cfg: InitConfig): never {
       closeSync(w);
     },
   });
+}
+
+/**
+ * A session keyring of the container's own (runc's "_ses.<id>"), so it does not inherit the
+ * runtime's; made searchable by its possessor. Kernels without keyrings (ENOSYS) are fine.
+ */
+function newSessionKeyring(id: string): void {
+  const key = joinSessionKeyring(`_ses.${id}`);
+  if (key < 0) {
+    if (errno() === 38 /* ENOSYS */) return;
+    throw new SysError('join session keyring', errno());
+  }
+  const desc = describeKey(key);
+  const perm = desc ? parseInt(desc.split(';')[3] ?? '0', 16) : 0x3f010000;
+  if (setKeyPerm(key, perm | 0x080000 /* KEY_USR_SEARCH */) < 0) throw new SysError('set session keyring permissions', errno());
 }
 
 /** AppArmor: the profile applies at execve ("exec <profile>" in attr/exec), as runc does. */

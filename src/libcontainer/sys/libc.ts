@@ -18,6 +18,7 @@ export const SYS = {
   close_range: 436,
   openat2: 437,
   pidfd_open: 434,
+  keyctl: 250,
   pidfd_send_signal: 424,
   mount_setattr: 442,
   open_tree: 428,
@@ -61,6 +62,9 @@ const _syscallIPI = lib.func('long syscall(long, int, void *, unsigned int)');
 const _syscallISI = lib.func('long syscall(long, int, const char *, void *, size_t)');
 const _syscallMS = lib.func('long syscall(long, int, const char *, unsigned int, void *, size_t)');
 const _syscallIPL = lib.func('long syscall(long, int, void *, unsigned long)');
+const _keyctlS = lib.func('long syscall(long, int, const char *)');
+const _keyctlDescribe = lib.func('long syscall(long, int, int, void *, size_t)');
+const _keyctlSetperm = lib.func('long syscall(long, int, int, uint32_t)');
 const _syscallSS = lib.func('long syscall(long, const char *, const char *)');
 
 export const mount = lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)');
@@ -166,4 +170,20 @@ export function mountSetattr(fd: number, attr: Buffer): number {
 /** set_mempolicy(mode, nodemask, maxnode). */
 export function setMempolicy(mode: number, nodemask: Buffer | null, maxnode: number): number {
   return Number(_syscallIPL(SYS.set_mempolicy, mode, nodemask, maxnode));
+}
+
+/** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new (or named) session keyring. */
+export function joinSessionKeyring(name: string): number {
+  return Number(_keyctlS(SYS.keyctl, 1, name));
+}
+
+/** keyctl(KEYCTL_DESCRIBE): "type;uid;gid;perm;description". */
+export function describeKey(id: number): string | null {
+  const buf = Buffer.alloc(512);
+  const n = Number(_keyctlDescribe(SYS.keyctl, 6, id, buf, buf.length));
+  return n < 0 ? null : buf.toString('utf8', 0, Math.max(0, n - 1));
+}
+
+export function setKeyPerm(id: number, perm: number): number {
+  return Number(_keyctlSetperm(SYS.keyctl, 5, id, perm >>> 0));
 }
