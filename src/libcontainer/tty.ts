@@ -4,10 +4,17 @@
 // forwarded (SIGWINCH).
 import * as tty from 'node:tty';
 import { closeSync } from 'node:fs';
-import { SysError, check, errno, ioctlPtr, socketpair } from './sys/libc';
+import { SysError, errno, ioctlPtr, socketpair, tcgetattr, tcsetattr } from './sys/libc';
 import { recvFd } from './sys/fdpass';
 
 const TIOCSWINSZ = 0x5414;
+
+function clearOutputProcessing(fd: number): void {
+  const termios = Buffer.alloc(60);
+  if (tcgetattr(fd, termios) < 0) return;
+  termios.writeUInt32LE(termios.readUInt32LE(4) & ~0x1 /* OPOST */, 4);
+  tcsetattr(fd, 0 /* TCSANOW */, termios);
+}
 
 export function consoleSocketPair(): { ours: number; theirs: number } {
   const fds = Buffer.alloc(8);
@@ -32,7 +39,12 @@ export function attachConsole(sock: number): { detach: () => void; done: Promise
   resize(master);
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
-  if (stdin.isTTY) stdin.setRawMode(true);
+  if (stdin.isTTY) {
+    stdin.setRawMode(true);
+    // libuv's raw mode keeps output processing (ONLCR); the container's pty already turns
+    // "\n" into "\r\n", so ours must pass bytes through as they are (cfmakeraw, like runc).
+    clearOutputProcessing(0);
+  }
   const fromPty = new tty.ReadStream(master);
   const toPty = new tty.WriteStream(master);
   const onWinch = () => resize(master);
@@ -58,4 +70,3 @@ export function attachConsole(sock: number): { detach: () => void; done: Promise
   };
 }
 
-export { check };

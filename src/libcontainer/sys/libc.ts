@@ -111,7 +111,8 @@ export const close = lib.func('int close(int)');
 export const dup3 = lib.func('int dup3(int, int, int)');
 export const fcntl = lib.func('int fcntl(int, int, int)');
 export const waitpid = lib.func('int waitpid(int, void *, int)');
-export const openpt = lib.func('int posix_openpt(int)');
+export const tcgetattr = lib.func('int tcgetattr(int, void *)');
+export const tcsetattr = lib.func('int tcsetattr(int, int, const void *)');
 
 export function pivotRoot(newRoot: string, putOld: string): number {
   return Number(_syscallSS(SYS.pivot_root, newRoot, putOld));
