@@ -183,6 +183,43 @@ export const cases: Case[] = [
     },
   },
   {
+    name: 'process/scheduler',
+    spec: 'config.md#linux-process (scheduler)',
+    runcGap: 'runc 1.1 does not know process.scheduler (runtime-spec 1.2, runc 1.2)',
+    async run(t) {
+      // /proc/1/stat: field 19 is the nice value, field 41 the policy (3 = SCHED_BATCH).
+      const out = await t.sh((c) => { c.process.scheduler = { policy: 'SCHED_BATCH', nice: 7 }; }, "awk '{print $19, $41}' /proc/1/stat");
+      eq(out.trim(), '7 3', 'nice and policy of pid 1');
+    },
+  },
+  {
+    name: 'process/ioPriority',
+    spec: 'config.md#linux-process (ioPriority)',
+    runcGap: 'runc 1.1 does not know process.ioPriority (runtime-spec 1.2, runc 1.2)',
+    async run(t) {
+      const out = await t.sh((c) => { c.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 }; }, 'ionice -p 1');
+      match(out, /best-effort: prio 6/, 'ionice -p 1');
+    },
+  },
+  {
+    name: 'process/execCPUAffinity',
+    spec: 'config.md#linux-process (execCPUAffinity)',
+    runcGap: 'runc 1.1 does not know process.execCPUAffinity (runtime-spec 1.3, runc 1.3)',
+    async run(t) {
+      const out = await t.sh((c) => { c.process.execCPUAffinity = { initial: '0', final: '0' }; }, 'grep Cpus_allowed_list /proc/1/status');
+      match(out, /Cpus_allowed_list:\s+0\n/, 'the final affinity of pid 1');
+    },
+  },
+  {
+    name: 'linux/personality LINUX32',
+    spec: 'config-linux.md#personality',
+    runcGap: 'runc 1.1 does not know linux.personality (runtime-spec 1.1, runc 1.2)',
+    async run(t) {
+      const out = await t.sh((c) => { c.linux.personality = { domain: 'LINUX32' }; }, 'uname -m');
+      match(out, /^i[3-6]86\n$/, 'uname -m under the 32-bit personality');
+    },
+  },
+  {
     name: 'process/exit code through run',
     spec: 'runtime.md#lifecycle',
     async run(t) {
