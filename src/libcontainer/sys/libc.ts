@@ -1,10 +1,19 @@
 // libc through koffi: the system calls Node does not expose (mount, pivot_root, setns,
 // capset, prctl, execve, ...). Structs are passed as Buffers laid out by hand: it is cheaper
 // to load than declaring koffi struct types, and each layout is a few lines.
-import koffi from './koffi';
+import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
 import { constants } from 'node:os';
+import { getKoffi } from './koffi';
 
-const lib = koffi.load('libc.so.6');
+// koffi and libc are loaded on the first call, not at start-up: `state`, `list` and `kill`
+// never need them, and loading them costs several milliseconds on every command.
+let libc: Koffi.LibraryHandle | undefined;
+const koffi = getKoffi;
+/** A libc function declared from its C prototype when first called. */
+function fn(prototype: string): (...args: any[]) => any {
+  let f: ((...args: any[]) => any) | undefined;
+  return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype))(...args);
+}
 
 // x86_64 syscall numbers for calls glibc 2.36 has no wrapper for.
 export const SYS = {
@@ -41,78 +50,78 @@ export class SysError extends Error {
   }
 }
 
-const _strerror = lib.func('const char *strerror(int)');
+const _strerror = fn('const char *strerror(int)');
 export function strerror(errno: number): string {
   return String(_strerror(errno));
 }
 
 export function errno(): number {
-  return koffi.errno();
+  return koffi().errno();
 }
 
 /** Throws SysError when a libc call returned -1. */
 export function check(ret: number | bigint, what: string): number {
-  if (Number(ret) === -1) throw new SysError(what, koffi.errno());
+  if (Number(ret) === -1) throw new SysError(what, koffi().errno());
   return Number(ret);
 }
 
-const _syscall3 = lib.func('long syscall(long, long, long, long)');
-const _syscallP = lib.func('long syscall(long, void *, void *, unsigned int)');
-const _syscallIPI = lib.func('long syscall(long, int, void *, unsigned int)');
-const _syscallISI = lib.func('long syscall(long, int, const char *, void *, size_t)');
-const _syscallMS = lib.func('long syscall(long, int, const char *, unsigned int, void *, size_t)');
-const _syscallIPL = lib.func('long syscall(long, int, void *, unsigned long)');
-const _keyctlS = lib.func('long syscall(long, int, const char *)');
-const _keyctlDescribe = lib.func('long syscall(long, int, int, void *, size_t)');
-const _keyctlSetperm = lib.func('long syscall(long, int, int, uint32_t)');
-const _syscallSS = lib.func('long syscall(long, const char *, const char *)');
+const _syscall3 = fn('long syscall(long, long, long, long)');
+const _syscallP = fn('long syscall(long, void *, void *, unsigned int)');
+const _syscallIPI = fn('long syscall(long, int, void *, unsigned int)');
+const _syscallISI = fn('long syscall(long, int, const char *, void *, size_t)');
+const _syscallMS = fn('long syscall(long, int, const char *, unsigned int, void *, size_t)');
+const _syscallIPL = fn('long syscall(long, int, void *, unsigned long)');
+const _keyctlS = fn('long syscall(long, int, const char *)');
+const _keyctlDescribe = fn('long syscall(long, int, int, void *, size_t)');
+const _keyctlSetperm = fn('long syscall(long, int, int, uint32_t)');
+const _syscallSS = fn('long syscall(long, const char *, const char *)');
 
-export const mount = lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)');
-export const open = lib.func('int open(const char *, int, unsigned int)');
-export const chdir = lib.func('int chdir(const char *)');
-export const fchmodat = lib.func('int fchmodat(int, const char *, unsigned int, int)');
-export const statfs = lib.func('int statfs(const char *, void *)');
-export const umount2 = lib.func('int umount2(const char *, int)');
-export const chroot = lib.func('int chroot(const char *)');
-export const fchdir = lib.func('int fchdir(int)');
-export const sethostname = lib.func('int sethostname(const char *, size_t)');
-export const setdomainname = lib.func('int setdomainname(const char *, size_t)');
-export const mknod = lib.func('int mknod(const char *, unsigned int, uint64_t)');
-export const openat = lib.func('int openat(int, const char *, int, unsigned int)');
-export const symlinkat = lib.func('int symlinkat(const char *, int, const char *)');
-export const fchownat = lib.func('int fchownat(int, const char *, uint32_t, uint32_t, int)');
-export const mknodat = lib.func('int mknodat(int, const char *, unsigned int, uint64_t)');
-export const unlinkat = lib.func('int unlinkat(int, const char *, int)');
-export const mkdirat = lib.func('int mkdirat(int, const char *, unsigned int)');
-export const unshare = lib.func('int unshare(int)');
-export const setns = lib.func('int setns(int, int)');
-export const prctl = lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)');
-export const setresuid = lib.func('int setresuid(uint32_t, uint32_t, uint32_t)');
-export const setresgid = lib.func('int setresgid(uint32_t, uint32_t, uint32_t)');
-export const setgroups = lib.func('int setgroups(size_t, const uint32_t *)');
-export const umask = lib.func('uint32_t umask(uint32_t)');
-export const personality = lib.func('int personality(unsigned long)');
-export const setsid = lib.func('int setsid()');
-export const ioctl = lib.func('int ioctl(int, unsigned long, unsigned long)');
-export const ioctlPtr = lib.func('int ioctl(int, unsigned long, void *)');
-export const execve = lib.func('int execve(const char *, const char **, const char **)');
-export const prlimit = lib.func('int prlimit(int, int, const void *, void *)');
-export const kill = lib.func('int kill(int, int)');
-export const getpid = lib.func('int getpid()');
-export const flock = lib.func('int flock(int, int)');
-export const mkfifo = lib.func('int mkfifo(const char *, unsigned int)');
-export const sched_setaffinity = lib.func('int sched_setaffinity(int, size_t, const void *)');
-export const socket = lib.func('int socket(int, int, int)');
-export const connect = lib.func('int connect(int, const void *, uint32_t)');
-export const sendmsg = lib.func('long sendmsg(int, const void *, int)');
-export const recvmsg = lib.func('long recvmsg(int, void *, int)');
-export const socketpair = lib.func('int socketpair(int, int, int, void *)');
-export const close = lib.func('int close(int)');
-export const dup3 = lib.func('int dup3(int, int, int)');
-export const fcntl = lib.func('int fcntl(int, int, int)');
-export const waitpid = lib.func('int waitpid(int, void *, int)');
-export const tcgetattr = lib.func('int tcgetattr(int, void *)');
-export const tcsetattr = lib.func('int tcsetattr(int, int, const void *)');
+export const mount = fn('int mount(const char *, const char *, const char *, unsigned long, const char *)');
+export const open = fn('int open(const char *, int, unsigned int)');
+export const chdir = fn('int chdir(const char *)');
+export const fchmodat = fn('int fchmodat(int, const char *, unsigned int, int)');
+export const statfs = fn('int statfs(const char *, void *)');
+export const umount2 = fn('int umount2(const char *, int)');
+export const chroot = fn('int chroot(const char *)');
+export const fchdir = fn('int fchdir(int)');
+export const sethostname = fn('int sethostname(const char *, size_t)');
+export const setdomainname = fn('int setdomainname(const char *, size_t)');
+export const mknod = fn('int mknod(const char *, unsigned int, uint64_t)');
+export const openat = fn('int openat(int, const char *, int, unsigned int)');
+export const symlinkat = fn('int symlinkat(const char *, int, const char *)');
+export const fchownat = fn('int fchownat(int, const char *, uint32_t, uint32_t, int)');
+export const mknodat = fn('int mknodat(int, const char *, unsigned int, uint64_t)');
+export const unlinkat = fn('int unlinkat(int, const char *, int)');
+export const mkdirat = fn('int mkdirat(int, const char *, unsigned int)');
+export const unshare = fn('int unshare(int)');
+export const setns = fn('int setns(int, int)');
+export const prctl = fn('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)');
+export const setresuid = fn('int setresuid(uint32_t, uint32_t, uint32_t)');
+export const setresgid = fn('int setresgid(uint32_t, uint32_t, uint32_t)');
+export const setgroups = fn('int setgroups(size_t, const uint32_t *)');
+export const umask = fn('uint32_t umask(uint32_t)');
+export const personality = fn('int personality(unsigned long)');
+export const setsid = fn('int setsid()');
+export const ioctl = fn('int ioctl(int, unsigned long, unsigned long)');
+export const ioctlPtr = fn('int ioctl(int, unsigned long, void *)');
+export const execve = fn('int execve(const char *, const char **, const char **)');
+export const prlimit = fn('int prlimit(int, int, const void *, void *)');
+export const kill = fn('int kill(int, int)');
+export const getpid = fn('int getpid()');
+export const flock = fn('int flock(int, int)');
+export const mkfifo = fn('int mkfifo(const char *, unsigned int)');
+export const sched_setaffinity = fn('int sched_setaffinity(int, size_t, const void *)');
+export const socket = fn('int socket(int, int, int)');
+export const connect = fn('int connect(int, const void *, uint32_t)');
+export const sendmsg = fn('long sendmsg(int, const void *, int)');
+export const recvmsg = fn('long recvmsg(int, void *, int)');
+export const socketpair = fn('int socketpair(int, int, int, void *)');
+export const close = fn('int close(int)');
+export const dup3 = fn('int dup3(int, int, int)');
+export const fcntl = fn('int fcntl(int, int, int)');
+export const waitpid = fn('int waitpid(int, void *, int)');
+export const tcgetattr = fn('int tcgetattr(int, void *)');
+export const tcsetattr = fn('int tcsetattr(int, int, const void *)');
 
 export function pivotRoot(newRoot: string, putOld: string): number {
   return Number(_syscallSS(SYS.pivot_root, newRoot, putOld));
