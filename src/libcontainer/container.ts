@@ -101,7 +101,6 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   for (const j of plan.joins) {
     if (!existsSync(j.path)) throw new RuntimeError(`linux.namespaces: ${j.type} namespace path ${j.path}: no such file or directory`);
   }
-  const seccomp = spec.linux?.seccomp ? (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp) : undefined;
 
   st.create();
   st.lock();
@@ -163,7 +162,6 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         newNamespaces: plan.newTypes,
         noPivot: !!o.noPivot,
         noNewKeyring: !!o.noNewKeyring,
-        seccomp: seccomp && { bpf: seccomp.bpf.toString('base64'), flags: seccomp.flags, notify: seccomp.notify },
         hookState: { ociVersion: spec.ociVersion, id: o.id, bundle, annotations: spec.annotations },
         rootless: !!g.rootless,
       },
@@ -171,10 +169,15 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         onSpawn(pid) {
           // cpuset and realtime settings must exist before a task may join (v1).
           cgroup!.apply(pid, spec.linux?.resources);
+        },
+        beforeConfig() {
           // Like runc, the device rules always end with the default allow-list (null, zero,
           // tty, ptmx, mknod of anything, ...) after the config's own rules; linux.devices get
           // no rule of their own (runc's specconv does not add one either).
           cgroup!.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
+          if (!spec.linux?.seccomp) return {};
+          const sc = (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp);
+          return { seccomp: { bpf: sc.bpf.toString('base64'), flags: sc.flags, notify: sc.notify } };
         },
         onPid(pid) {
           initPid = pid;

@@ -30,6 +30,11 @@ export interface InitHandlers {
   onSpawn(pid: number): void;
   /** The init's final pid is known. */
   onPid(pid: number): void;
+  /**
+   * Work that can overlap with node's start-up in the init (it is booting now and reads its
+   * InitConfig only when done): cgroup limits, compiling seccomp. Returns config additions.
+   */
+  beforeConfig?(): Partial<InitConfig>;
   /** prestart + createRuntime hooks (create only). */
   onHooks?(pid: number): Promise<void>;
 }
@@ -163,9 +168,10 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     fail(`container init: unexpected message "${line}"`);
   }
   o.handlers.onPid(pid);
+  const extra = o.handlers.beforeConfig?.() ?? {};
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
-  const config: InitConfig = { ...o.config, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, passFds: o.passFds, hostPid: pid };
+  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, passFds: o.passFds, hostPid: pid };
   send(JSON.stringify(config) + '\n');
   for (;;) {
     const line = await reader.next();
