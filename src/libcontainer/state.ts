@@ -148,8 +148,9 @@ export function isInitAlive(s: SavedState): boolean {
 export function deriveStatus(st: StateDir, s: SavedState, isFrozen: () => boolean): ContainerStatus {
   if (!s.pid) return 'creating';
   if (!isInitAlive(s)) return 'stopped';
-  if (existsSync(st.fifoPath)) return 'created';
+  // runc: a frozen cgroup means "paused", even before start (a created container can be paused).
   if (isFrozen()) return 'paused';
+  if (existsSync(st.fifoPath)) return 'created';
   return 'running';
 }
 
