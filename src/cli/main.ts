@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
         systemdCgroup: a['systemd-cgroup'] as boolean,
         rootless: a.rootless === 'true' || (a.rootless === 'auto' && process.getuid?.() !== 0),
         warn: (m) => ctx.log.warn(m),
+        debug: (m) => ctx.log.debug(m),
       };
       if (ctx.g.systemdCgroup) throw new RuntimeError('--systemd-cgroup: not supported: runc-ts manages cgroups through cgroupfs only');
     })

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   systemdCgroup?: boolean;
   rootless?: boolean;
   warn: (msg: string) => void;
+  /** --debug messages (timings of the init's start-up, ...). */
+  debug?: (msg: string) => void;
 }
 
 export interface CreateOptions {
@@ -145,6 +147,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     if (o.subreaper) check(prctlSubreaper(), 'prctl(PR_SET_CHILD_SUBREAPER)');
     const passFds = (o.preserveFds ?? 0) + countListenFds();
     init = await spawnInit({
+      debug: g.debug,
       plan,
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
@@ -166,15 +169,13 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         rootless: !!g.rootless,
       },
       handlers: {
-        onSpawn(pid) {
-          // cpuset and realtime settings must exist before a task may join (v1).
-          cgroup!.apply(pid, spec.linux?.resources);
-        },
+        onSpawn() {},
         beforeConfig() {
-          // Like runc, the device rules always end with the default allow-list (null, zero,
-          // tty, ptmx, mknod of anything, ...) after the config's own rules; linux.devices get
-          // no rule of their own (runc's specconv does not add one either).
-          cgroup!.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
+          // Joining the cgroups costs an RCU grace period per v1 hierarchy (~15 ms in all):
+          // done while the init's node boots, before the init is told to go on (it unshares
+          // its cgroup namespace only then). cpuset/realtime settings must exist before a
+          // task joins (v1), so apply() writes those first.
+          cgroup!.apply(initPid, spec.linux?.resources);
           if (!spec.linux?.seccomp) return {};
           const sc = (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp);
           return { seccomp: { bpf: sc.bpf.toString('base64'), flags: sc.flags, notify: sc.notify } };
@@ -199,6 +200,11 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     });
     if (consoleFd >= 0) closeSync(consoleFd);
     closeSync(fifoFd);
+    // Limits once the init is set up and waiting: a low pids.max must not stop node's own
+    // threads from starting. Like runc, the device rules always end with the default
+    // allow-list (null, zero, tty, ptmx, mknod of anything, ...) after the config's own
+    // rules; linux.devices get no rule of their own (runc's specconv adds none either).
+    cgroup.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
     state.pidStartTime = processStartTime(init.pid);
     st.write(state);
     if (o.pidFile) writePidFile(o.pidFile, init.pid);

@@ -94,6 +94,7 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
   const cgroup = s.cgroup ? loadManager(s.cgroup as any) : undefined;
   // In the foreground the process may be our grandchild (pid namespace): we reap it.
   if (!o.detach) check(prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0), 'prctl(PR_SET_CHILD_SUBREAPER)');
+  let pid = 0;
   try {
     const init = await spawnInit({
       plan: { cloneFlags: 0, joins, newTypes: [] },
@@ -114,10 +115,15 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
         rootless: !!s.rootless,
       },
       handlers: {
-        onSpawn(pid) {
-          cgroup?.apply(pid);
+        onSpawn() {},
+        onPid(p) {
+          pid = p;
         },
-        onPid() {},
+        // While the process' node boots (see container.ts create).
+        beforeConfig() {
+          cgroup?.apply(pid);
+          return {};
+        },
       },
     });
     if (o.pidFile) {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { IDMapping } from '../spec/types';
 import type { InitConfig } from './init/config';
-import type { NamespacePlan } from './namespaces';
+import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
 import { RuntimeError } from './errors';
 
 /** dist/ of this installation: the CLI bundle lives there next to init.cjs and nsexec.so. */
@@ -41,6 +41,7 @@ export interface InitHandlers {
 
 export interface InitSpawnOptions {
   plan: NamespacePlan;
+  debug?: (msg: string) => void;
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
@@ -113,6 +114,8 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     fifoFdInInit = stdio.length;
     stdio.push(o.fifoFd);
   }
+  const t0 = performance.now();
+  const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
   const child = spawn(process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
     stdio,
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
@@ -133,7 +136,10 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   let boot = '';
   // The mount namespace is joined later, from TypeScript: node must find its files first.
   for (const j of o.plan.joins) if (j.type !== 'mount') boot += `join ${j.type} ${j.path}\n`;
-  if (o.plan.cloneFlags) boot += `clone ${o.plan.cloneFlags}\n`;
+  // The cgroup namespace too is left to TypeScript: it must come after the move into the
+  // container's cgroups, which now overlaps with node's start-up.
+  const cloneFlags = o.plan.cloneFlags & ~CLONE_FLAGS.cgroup;
+  if (cloneFlags) boot += `clone ${cloneFlags}\n`;
   const offsets = Object.entries(o.timeOffsets ?? {});
   if (o.plan.newTypes.includes('time') && offsets.length) boot += 'timens\n';
   send(boot + '\n');
@@ -167,8 +173,10 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     }
     fail(`container init: unexpected message "${line}"`);
   }
+  o.debug?.(`init: pid ${pid} in its namespaces after ${since()}`);
   o.handlers.onPid(pid);
   const extra = o.handlers.beforeConfig?.() ?? {};
+  o.debug?.(`init: cgroups and config prepared after ${since()}`);
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
   const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, passFds: o.passFds, hostPid: pid };
@@ -179,6 +187,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     const msg = JSON.parse(line!);
     if (msg.type === 'error') fail(msg.message);
     if (msg.type === 'hooks') {
+      o.debug?.(`init: filesystem ready after ${since()}`);
       try {
         await o.handlers.onHooks?.(pid);
         send(JSON.stringify({ type: 'hooks-done' }) + '\n');
@@ -188,7 +197,10 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
       }
       continue;
     }
-    if (msg.type === 'ready') break;
+    if (msg.type === 'ready') {
+      o.debug?.(`init: ready after ${since()}`);
+      break;
+    }
   }
   sock.destroy();
   return { pid, child };

@@ -141,6 +141,8 @@ function execMain(cfg: InitConfig): never {
 function createMain(cfg: InitConfig): never {
   const { spec } = cfg;
   const newNs = new Set(cfg.newNamespaces);
+  // The CLI has moved us into the container's cgroups by now: its root is the namespace's.
+  if (newNs.has('cgroup')) check(unshare(0x02000000 /* CLONE_NEWCGROUP */), 'unshare(CLONE_NEWCGROUP)');
   const inUserNs = newNs.has('user') || (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
   // exec.fifo (an O_PATH fd from the CLI) is reopened through /proc after pivot_root.
   const fifoFd = cfg.fifoFd;
