@@ -166,11 +166,17 @@ __attribute__((constructor)) static void nsexec(void)
 	if (clone_flags & CLONE_NEWUSER) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			die("unshare", "user namespace");
+		/* An unprivileged (rootless) CLI can only write the maps of a dumpable process; no
+		 * container process exists yet, so for this moment only we may be dumpable. */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			die("prctl", "PR_SET_DUMPABLE");
 		say("userns");
 		if (read_line(line, sizeof(line)) < 0 || strcmp(line, "ok")) {
 			errno = EPROTO;
 			die("waiting for id mappings", NULL);
 		}
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			die("prctl", "PR_SET_DUMPABLE");
 	}
 	if ((clone_flags & CLONE_NEWUSER) || joined_user) {
 		/* Become root of the user namespace, new or joined (if root is mapped: rootless maps

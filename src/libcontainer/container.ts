@@ -175,7 +175,16 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
           // done while the init's node boots, before the init is told to go on (it unshares
           // its cgroup namespace only then). cpuset/realtime settings must exist before a
           // task joins (v1), so apply() writes those first.
-          cgroup!.apply(initPid, spec.linux?.resources);
+          try {
+            cgroup!.apply(initPid, spec.linux?.resources);
+          } catch (e: any) {
+            // Rootless, like runc: without write access to cgroupfs the container simply has
+            // no cgroup of its own, unless the config asks for limits.
+            if (!g.rootless || !/EACCES|EPERM|EROFS|permission denied/i.test(`${e.code} ${e.message}`)) throw e;
+            if (hasLimits(spec)) throw new RuntimeError(`rootless container: cannot apply linux.resources without write access to the cgroup hierarchy: ${e.message}`);
+            cgroup = undefined;
+            state.cgroup = null;
+          }
           if (!spec.linux?.seccomp) return {};
           const sc = (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp);
           return { seccomp: { bpf: sc.bpf.toString('base64'), flags: sc.flags, notify: sc.notify } };
@@ -204,7 +213,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     // threads from starting. Like runc, the device rules always end with the default
     // allow-list (null, zero, tty, ptmx, mknod of anything, ...) after the config's own
     // rules; linux.devices get no rule of their own (runc's specconv adds none either).
-    cgroup.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
+    cgroup?.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
     state.pidStartTime = processStartTime(init.pid);
     st.write(state);
     if (o.pidFile) writePidFile(o.pidFile, init.pid);
@@ -228,6 +237,13 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     st.remove();
     throw e;
   }
+}
+
+/** Resource limits other than device rules (which rootless containers cannot have anyway). */
+function hasLimits(spec: Spec): boolean {
+  const r = spec.linux?.resources;
+  if (!r) return false;
+  return Object.entries(r).some(([k, v]) => k !== 'devices' && v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0));
 }
 
 function safePids(c: CgroupManager): number[] {

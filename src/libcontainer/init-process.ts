@@ -151,6 +151,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     if (line!.startsWith('error ')) fail(`container init: ${line!.slice(6)}`);
     if (line === 'userns') {
       // setgroups must be denied before an unprivileged gid_map; as root we leave it allowed.
+      if (process.getuid?.() !== 0) writeFileSync(`/proc/${child.pid}/setgroups`, 'deny');
       writeIdMap(child.pid!, 'uid_map', o.uidMappings);
       writeIdMap(child.pid!, 'gid_map', o.gidMappings);
       send('ok\n');

@@ -19,12 +19,16 @@ export function infoCommands(ctx: Context): CommandModule<any, any>[] {
     builder: (y) =>
       y
         .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the root of the bundle directory' })
-        .option('rootless', { type: 'boolean', default: false, describe: 'generate a configuration for a rootless container' }),
+        .option('rootless', { type: 'string', describe: 'generate a configuration for a rootless container' }),
     handler: (a) => {
       const { defaultSpec } = require('../../spec/default') as typeof import('../../spec/default');
       const file = join(a.bundle, 'config.json');
       if (existsSync(file)) throw new RuntimeError('File config.json exists. Remove it first.');
-      writeFileSync(file, JSON.stringify(defaultSpec({ rootless: a.rootless }), null, '\t'));
+      // `--rootless` is also a global option taking a value (yargs reports its default for a
+      // bare flag): after `spec` it is a plain flag, read from the command line itself.
+      const after = process.argv.slice(process.argv.indexOf('spec') + 1);
+      const rootless = after.includes('--rootless') || after.includes('--rootless=true');
+      writeFileSync(file, JSON.stringify(defaultSpec({ rootless }), null, '\t'));
     },
   };
 

@@ -94,7 +94,8 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
     handler: (a) => resume(ctx.g, a.id),
   };
 
-  const str = (d: string) => ({ type: 'string' as const, describe: d });
+  // nargs 1: the value is taken even when it looks like an option ("-" for stdin, "-1").
+  const str = (d: string) => ({ type: 'string' as const, nargs: 1, describe: d });
   const updateCmd: CommandModule<any, any> = {
     command: 'update <id>',
     describe: 'update container resource constraints',
@@ -104,6 +105,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
         .option('resources', {
           alias: 'r',
           type: 'string',
+          nargs: 1,
           describe: "path to the file containing the resources to update (linux.resources JSON) or '-' to read from the standard input; all other options are then ignored",
         })
         .option('blkio-weight', str('Specifies per cgroup weight, range is from 10 to 1000'))
