@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# A private containerd + dockerd pair for the end-to-end suite in test/docker (and for trying
+# runc-ts with Docker by hand), with BOTH runtimes registered: "runc-ts" (this checkout's
+# bin/runc-ts) and Docker's built-in "runc" (Debian's /usr/sbin/runc, the reference).
+#
+#   eval "$(bash scripts/docker-env.sh start [DIR])"   # starts what is not running yet in DIR
+#   docker run --rm --network none --runtime runc-ts runcts-busybox echo hi
+#   ctr run --rm --runc-binary "$RUNCTS_BIN" docker.io/library/runcts-busybox:latest c1 echo hi
+#   bash scripts/docker-env.sh stop [DIR]              # undoes everything it started
+#
+# Everything lives under DIR (default /tmp/runc-ts-docker): containerd's root, state and socket,
+# dockerd's config file, data root, exec root, socket and pid file. The host's /etc/docker,
+# /etc/containerd, /var/lib/docker, /run/containerd/containerd.sock and any daemon already
+# running on them are never read, written or signalled. The daemons make no network changes
+# (no bridge, no iptables): containers run with --network none or share another container's.
+# Container cgroups go under the private parents /runc-ts-docker (dockerd) and
+# /runc-ts-ctr (ctr's namespace), so "stop" can remove exactly those.
+#
+# "start" records in DIR/started which daemons it started itself; "stop" stops only those (a
+# daemon found already running in DIR was started by someone else and is left running, unless
+# stop --all). It then removes the containers' leftovers: shims, mounts, cgroups, DIR.
+# Needs root and scripts/install-docker.sh having been run.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+cmd="${1:-}"; shift || true
+all=0
+if [ "${1:-}" = "--all" ]; then all=1; shift; fi
+DIR="${1:-${RUNCTS_DOCKER_DIR:-/tmp/runc-ts-docker}}"
+mkdir -p "$DIR"; DIR="$(cd "$DIR" && pwd)"
+
+RUNCTS_BIN="${RUNCTS_BIN:-$repo/bin/runc-ts}"
+CTRD_SOCK="$DIR/containerd.sock"
+DOCKER_SOCK="$DIR/docker.sock"
+DOCKER_NS=runc-ts-docker           # containerd namespace dockerd uses
+CTR_NS=runc-ts-ctr                 # containerd namespace for ctr (also its cgroup parent)
+DOCKER_CGROUP_PARENT=/runc-ts-docker
+IMAGE=runcts-busybox:latest
+# Prefer the docker CLI that comes with the daemon (same API version).
+DOCKER_CLI="${DOCKER_CLI:-$( [ -x /usr/bin/docker ] && echo /usr/bin/docker || command -v docker )}"
+
+log() { echo "docker-env: $*" >&2; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+dk() { "$DOCKER_CLI" -H "unix://$DOCKER_SOCK" "$@"; }
+ck() { ctr --address "$CTRD_SOCK" "$@"; }
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local t=$(( $1 * 10 )) what="$2"; shift 2
+  for ((i = 0; i < t; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  log "timed out waiting for $what"; return 1
+}
+
+print_env() {
+  cat <<EOF
+export RUNCTS_DOCKER_DIR='$DIR'
+export DOCKER_HOST='unix://$DOCKER_SOCK'
+export DOCKER_CLI='$DOCKER_CLI'
+export CONTAINERD_ADDRESS='$CTRD_SOCK'
+export CONTAINERD_NAMESPACE='$CTR_NS'
+export RUNCTS_BIN='$RUNCTS_BIN'
+export RUNCTS_IMAGE='$IMAGE'
+export RUNCTS_CTR_IMAGE='docker.io/library/$IMAGE'
+export RUNCTS_DOCKER_CGROUP_PARENT='$DOCKER_CGROUP_PARENT'
+EOF
+}
+
+build_image() {
+  # A busybox image from the host's busybox-static: no registry needed.
+  local rootfs="$DIR/image-rootfs"
+  rm -rf "$rootfs"; mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home/app,proc,sys,dev,run,var/tmp}
+  chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
+  cp /bin/busybox "$rootfs/bin/busybox"
+  local p
+  for p in $(/bin/busybox --list-full); do
+    [ -e "$rootfs/$p" ] || [ -L "$rootfs/$p" ] || ln -s /bin/busybox "$rootfs/$p"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$rootfs/etc/passwd"
+  printf 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n' > "$rootfs/etc/group"
+  chown 1000:1000 "$rootfs/home/app"
+  tar -C "$rootfs" -c . | dk import -c 'CMD ["sh"]' -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' - "$IMAGE" >/dev/null
+  rm -rf "$rootfs"
+}
+
+start() {
+  [ "$(id -u)" = 0 ] || { log "run as root"; exit 1; }
+  for b in containerd dockerd ctr containerd-shim-runc-v2; do
+    command -v "$b" >/dev/null || { log "$b missing: run scripts/install-docker.sh"; exit 1; }
+  done
+  [ -x "$RUNCTS_BIN" ] || { log "$RUNCTS_BIN is not executable"; exit 1; }
+  touch "$DIR/started"
+
+  if alive "$DIR/containerd.pid" && ck version >/dev/null 2>&1; then
+    log "containerd already running in $DIR (pid $(cat "$DIR/containerd.pid")): reusing it"
+  else
+    mkdir -p "$DIR/containerd/root" "$DIR/containerd/state" "$DIR/containerd/opt"
+    cat > "$DIR/containerd.toml" <<EOF
+version = 2
+root = "$DIR/containerd/root"
+state = "$DIR/containerd/state"
+# No CRI (Kubernetes) plugin: it would want CNI; the suite drives containerd with ctr and dockerd.
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTRD_SOCK"
+[ttrpc]
+  address = "$CTRD_SOCK.ttrpc"
+[debug]
+  address = "$DIR/containerd-debug.sock"
+  level = "info"
+[metrics]
+  address = ""
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$DIR/containerd/opt"
+EOF
+    rm -f "$CTRD_SOCK" "$CTRD_SOCK.ttrpc"
+    setsid containerd --config "$DIR/containerd.toml" >"$DIR/containerd.log" 2>&1 < /dev/null &
+    echo $! > "$DIR/containerd.pid"
+    grep -qx containerd "$DIR/started" || echo containerd >> "$DIR/started"
+    wait_for 30 containerd ck version || { tail -20 "$DIR/containerd.log" >&2; exit 1; }
+    log "containerd started (pid $(cat "$DIR/containerd.pid"), log $DIR/containerd.log)"
+  fi
+
+  if alive "$DIR/dockerd.pid" && dk version >/dev/null 2>&1; then
+    log "dockerd already running in $DIR (pid $(cat "$DIR/dockerd.pid")): reusing it"
+  else
+    mkdir -p "$DIR/docker-data" "$DIR/docker-exec"
+    cat > "$DIR/daemon.json" <<EOF
+{
+  "runtimes": { "runc-ts": { "path": "$RUNCTS_BIN" } },
+  "default-runtime": "runc",
+  "bridge": "none",
+  "iptables": false,
+  "ip6tables": false,
+  "ip-forward": false,
+  "ip-masq": false,
+  "userland-proxy": false,
+  "cgroup-parent": "$DOCKER_CGROUP_PARENT",
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "storage-driver": "overlay2",
+  "log-driver": "json-file",
+  "features": { "buildkit": false }
+}
+EOF
+    rm -f "$DOCKER_SOCK" "$DIR/docker.pid"
+    setsid dockerd --config-file "$DIR/daemon.json" --data-root "$DIR/docker-data" \
+      --exec-root "$DIR/docker-exec" -H "unix://$DOCKER_SOCK" --pidfile "$DIR/docker.pid" \
+      --containerd "$CTRD_SOCK" --containerd-namespace "$DOCKER_NS" \
+      --containerd-plugins-namespace "$DOCKER_NS-plugins" >"$DIR/dockerd.log" 2>&1 < /dev/null &
+    echo $! > "$DIR/dockerd.pid"
+    grep -qx dockerd "$DIR/started" || echo dockerd >> "$DIR/started"
+    wait_for 60 dockerd dk version || { tail -30 "$DIR/dockerd.log" >&2; exit 1; }
+    log "dockerd started (pid $(cat "$DIR/dockerd.pid"), log $DIR/dockerd.log)"
+  fi
+
+  if ! dk image inspect "$IMAGE" >/dev/null 2>&1; then
+    build_image
+    log "image $IMAGE imported"
+  fi
+  if ! ck -n "$CTR_NS" images check "name==docker.io/library/$IMAGE" 2>/dev/null | grep -q complete; then
+    dk save "$IMAGE" | ck -n "$CTR_NS" images import - >/dev/null
+    log "image docker.io/library/$IMAGE imported into containerd namespace $CTR_NS"
+  fi
+  print_env | tee "$DIR/env"
+}
+
+stop_pid() { # stop_pid PIDFILE NAME
+  local pf="$1" name="$2" pid
+  alive "$pf" || { rm -f "$pf"; return 0; }
+  pid="$(cat "$pf")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then log "$name (pid $pid) ignored SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
+  rm -f "$pf"
+  log "$name (pid $pid) stopped"
+}
+
+rm_cgroups() { # rm_cgroups PARENT: every hierarchy's PARENT subtree, deepest first
+  local parent="$1" d
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    d="${h%/}$parent"
+    [ -d "$d" ] || continue
+    # thaw first: a frozen cgroup's processes cannot be killed
+    [ -f "$d/freezer.state" ] && find "$d" -name freezer.state -exec sh -c 'echo THAWED > "$1"' _ {} \; 2>/dev/null || true
+    find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    [ -d "$d" ] && log "could not remove cgroup $d (still has processes?)"
+  done
+  return 0
+}
+
+stop() {
+  local ours=""
+  [ -f "$DIR/started" ] && ours="$(cat "$DIR/started")"
+  [ "$all" = 1 ] && ours=$'containerd\ndockerd'
+  if grep -qx dockerd <<<"$ours"; then
+    if alive "$DIR/dockerd.pid"; then
+      ids="$(dk ps -aq 2>/dev/null || true)"
+      [ -n "$ids" ] && dk rm -f $ids >/dev/null 2>&1 || true
+    fi
+    stop_pid "$DIR/dockerd.pid" dockerd
+  fi
+  if grep -qx containerd <<<"$ours"; then
+    if alive "$DIR/containerd.pid"; then
+      for ns in "$CTR_NS" "$DOCKER_NS"; do
+        for t in $(ck -n "$ns" tasks ls -q 2>/dev/null); do ck -n "$ns" tasks kill -s KILL "$t" >/dev/null 2>&1 || true; done
+        sleep 0.2
+        for t in $(ck -n "$ns" tasks ls -q 2>/dev/null); do ck -n "$ns" tasks delete -f "$t" >/dev/null 2>&1 || true; done
+        for c in $(ck -n "$ns" containers ls -q 2>/dev/null); do ck -n "$ns" containers delete "$c" >/dev/null 2>&1 || true; done
+      done
+    fi
+    stop_pid "$DIR/containerd.pid" containerd
+    # shims outlive containerd: end the ones that belong to this containerd (by its address)
+    for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $CTRD_SOCK" || true); do
+      grep -qa -- "$CTRD_SOCK" "/proc/$p/cmdline" 2>/dev/null && kill -KILL "$p" 2>/dev/null && log "killed leftover shim $p"
+    done
+    # mounts under DIR (overlay rootfs, shm, netns...), deepest first
+    awk -v d="$DIR" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+    done
+    rm_cgroups "$DOCKER_CGROUP_PARENT"
+    rm_cgroups "/$CTR_NS"
+    rm -rf "$DIR"
+    log "removed $DIR"
+  else
+    log "left $DIR in place: its daemons were not started by this script (use stop --all)"
+  fi
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  env) print_env ;;
+  *) echo "usage: $0 start|stop [--all]|env [DIR]" >&2; exit 2 ;;
+esac
