@@ -14,6 +14,7 @@ import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime
 import { check, kill as sysKill, mkfifo, open as openFd } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
+import { deliverListener, usesNotify } from './seccomp-listener';
 
 export interface GlobalOptions {
   root: string;
@@ -148,6 +149,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     const passFds = (o.preserveFds ?? 0) + countListenFds();
     init = await spawnInit({
       debug: g.debug,
+      wantFdSocket: usesNotify(spec.linux?.seccomp),
       plan,
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
@@ -199,6 +201,9 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
             state.namespacePaths[t] = joined?.path ?? `/proc/${pid}/ns/${NS_FILE[t]}`;
           }
           st.write(state);
+        },
+        async onSeccompListener(pid, fd) {
+          deliverListener(spec.linux!.seccomp!, fd, pid, hookState(state, 'creating', pid));
         },
         async onHooks(pid) {
           const hs = hookState(state, 'creating', pid);

@@ -4,7 +4,8 @@
 // config (or of --process) with the command line's overrides; seccomp applies as for the init.
 import { closeSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Process } from '../spec/types';
+import type { Process, State } from '../spec/types';
+import { deliverListener, usesNotify } from './seccomp-listener';
 import { loadManager } from '../cgroups';
 import type { GlobalOptions } from './container';
 import { statusOf } from './container';
@@ -97,6 +98,7 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
   let pid = 0;
   try {
     const init = await spawnInit({
+      wantFdSocket: usesNotify(spec.linux?.seccomp),
       plan: { cloneFlags: 0, joins, newTypes: [] },
       consoleSocketFd: consoleFd,
       passFds: o.preserveFds ?? 0,
@@ -118,6 +120,11 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
         onSpawn() {},
         onPid(p) {
           pid = p;
+        },
+        async onSeccompListener(p, fd) {
+          const st: State = { ociVersion: spec.ociVersion, id: o.id, status: 'running', pid: s.pid, bundle: s.bundle };
+          if (s.annotations) st.annotations = s.annotations;
+          deliverListener(spec.linux!.seccomp!, fd, p, st);
         },
         // While the process' node boots (see container.ts create).
         beforeConfig() {

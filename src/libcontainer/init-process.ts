@@ -14,7 +14,9 @@
 //   {"type":"hooks-done"} -------------->  createContainer hooks, pivot_root, ...
 //                      <---------------- {"type":"ready"}  (blocks on exec.fifo)
 import { spawn, ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { closeSync, writeFileSync } from 'node:fs';
+import { consoleSocketPair } from './tty';
+import { recvFd } from './sys/fdpass';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { IDMapping } from '../spec/types';
@@ -37,6 +39,8 @@ export interface InitHandlers {
   beforeConfig?(): Partial<InitConfig>;
   /** prestart + createRuntime hooks (create only). */
   onHooks?(pid: number): Promise<void>;
+  /** The seccomp notify listener fd arrived (SCMP_ACT_NOTIFY): deliver it, then close it. */
+  onSeccompListener?(pid: number, fd: number): Promise<void>;
 }
 
 export interface InitSpawnOptions {
@@ -45,7 +49,9 @@ export interface InitSpawnOptions {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
-  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount' | 'fifoFd' | 'hostPid'>;
+  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount' | 'fifoFd' | 'hostPid' | 'fdSocketFd'>;
+  /** A socketpair for fds coming back from the init (the seccomp listener). */
+  wantFdSocket?: boolean;
   /** fd (in this process) of the connected console socket, or -1. */
   consoleSocketFd: number;
   /** fd (in this process) of exec.fifo opened O_PATH, or -1 (exec). */
@@ -109,6 +115,13 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     consoleFdInInit = stdio.length;
     stdio.push(o.consoleSocketFd);
   }
+  let fdSock: { ours: number; theirs: number } | undefined;
+  let fdSocketInInit = -1;
+  if (o.wantFdSocket) {
+    fdSock = consoleSocketPair();
+    fdSocketInInit = stdio.length;
+    stdio.push(fdSock.theirs);
+  }
   let fifoFdInInit = -1;
   if (o.fifoFd !== undefined && o.fifoFd >= 0) {
     fifoFdInInit = stdio.length;
@@ -121,6 +134,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
     cwd: o.config.bundle,
   });
+  if (fdSock) closeSync(fdSock.theirs);
   const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`starting the container init: ${e.message}`))));
   spawnError.catch(() => {});
   if (!child.pid) await spawnError;
@@ -180,7 +194,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   o.debug?.(`init: cgroups and config prepared after ${since()}`);
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
-  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, passFds: o.passFds, hostPid: pid };
+  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, fdSocketFd: fdSocketInInit, passFds: o.passFds, hostPid: pid };
   send(JSON.stringify(config) + '\n');
   for (;;) {
     const line = await reader.next();
@@ -198,7 +212,19 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
       }
       continue;
     }
+    if (msg.type === 'seccomp-listener') {
+      try {
+        const { fd } = recvFd(fdSock!.ours);
+        await o.handlers.onSeccompListener?.(pid, fd);
+        send(JSON.stringify({ type: 'seccomp-listener-done' }) + '\n');
+      } catch (e: any) {
+        send(JSON.stringify({ type: 'seccomp-listener-failed', message: e.message }) + '\n');
+        throw e;
+      }
+      continue;
+    }
     if (msg.type === 'ready') {
+      if (fdSock) closeSync(fdSock.ours);
       o.debug?.(`init: ready after ${since()}`);
       break;
     }

@@ -30,8 +30,8 @@ export function checkSupported(spec: Spec): string[] {
   if (!l) notSupported('config without "linux"', 'runc-ts runs Linux containers');
   if (l.intelRdt) notSupported('linux.intelRdt');
   if (l.netDevices && Object.keys(l.netDevices).length) notSupported('linux.netDevices');
-  if (l.seccomp?.listenerPath || (l.seccomp?.syscalls ?? []).some((s) => s.action === 'SCMP_ACT_NOTIFY') || l.seccomp?.defaultAction === 'SCMP_ACT_NOTIFY') {
-    notSupported('linux.seccomp SCMP_ACT_NOTIFY');
+  if ((l.seccomp?.syscalls ?? []).some((s) => s.action === 'SCMP_ACT_NOTIFY') && !l.seccomp?.listenerPath) {
+    throw new RuntimeError('linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY');
   }
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.uidMappings || m.gidMappings || (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap')) notSupported(`mounts[${i}] idmapped mount (${m.destination})`);

@@ -22,6 +22,8 @@ export interface InitConfig {
   /** fd (in the init) of exec.fifo, opened O_PATH by the CLI: in a user namespace the init may
    * not be able to reach the state directory itself (runc passes it the same way). */
   fifoFd: number;
+  /** fd (in the init) of a socket to pass fds back to the CLI (seccomp listener), or -1. */
+  fdSocketFd: number;
   /** The init's pid as the host sees it (hooks get this one, not 1). */
   hostPid: number;
   /** fd (in the init) of a connected console socket, or -1. */
@@ -38,8 +40,12 @@ export interface InitConfig {
 /** Messages from the init to the CLI (one JSON object a line on the sync socket). */
 export type InitMessage =
   | { type: 'hooks' } // run prestart + createRuntime now, then answer hooks-done
-  | { type: 'seccomp-listener'; fd: number } // listener fd to hand over (NOTIFY)
+  | { type: 'seccomp-listener' } // the listener fd was sent on the fd socket (NOTIFY)
   | { type: 'ready' } // set up; waiting on exec.fifo
   | { type: 'error'; message: string };
 
-export type ParentMessage = { type: 'hooks-done' } | { type: 'hooks-failed'; message: string };
+export type ParentMessage =
+  | { type: 'hooks-done' }
+  | { type: 'hooks-failed'; message: string }
+  | { type: 'seccomp-listener-done' }
+  | { type: 'seccomp-listener-failed'; message: string };

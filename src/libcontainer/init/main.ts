@@ -12,6 +12,7 @@ import { setupConsole } from './console';
 import { applyCpuAffinity, applyCredentials, applyIoPriority, applyMemoryPolicy, applyPersonality, applyRlimits, applyScheduler, applySysctl, setNoNewPrivs, setgroupsAllowed } from './process';
 import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare, joinSessionKeyring, describeKey, setKeyPerm } from '../sys/libc';
 import { installSeccomp } from '../../seccomp/install';
+import { sendFd } from '../sys/fdpass';
 import { O } from './root';
 
 const syncFd = Number(process.env._RUNCTS_INITPIPE);
@@ -110,8 +111,23 @@ function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeE
   if (!args.length) throw new Error('process.args must not be empty');
   const path = lookPath(args[0]!, env);
 
-  // Seccomp before dropping privileges unless no_new_privs lets us load it last (runc).
-  if (cfg.seccomp && !proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  // Seccomp before dropping privileges unless no_new_privs lets us load it last (runc). A
+  // filter with SCMP_ACT_NOTIFY is loaded here in any case (with no_new_privs set first if
+  // asked): its listener fd must reach the CLI while the sync socket is still open.
+  const notify = !!cfg.seccomp?.notify;
+  if (cfg.seccomp && (notify || !proc.noNewPrivileges)) {
+    if (notify && proc.noNewPrivileges) setNoNewPrivs();
+    const listener = installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+    if (notify) {
+      if (cfg.fdSocketFd < 0) throw new Error('seccomp: no socket to pass the notify listener on');
+      sendFd(cfg.fdSocketFd, 'seccompFd', listener);
+      closeSync(listener);
+      send({ type: 'seccomp-listener' });
+      const r = receive();
+      if (r.type !== 'seccomp-listener-done') throw new Error(r.message ?? 'seccomp: the runtime could not deliver the notify listener');
+    }
+  }
+  if (cfg.fdSocketFd >= 0) closeSync(cfg.fdSocketFd);
   applyCredentials(proc, { setgroupsAllowed: setgroupsAllowed(), warn });
   if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
   if (proc.noNewPrivileges) setNoNewPrivs();
@@ -127,7 +143,7 @@ function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeE
   opts.afterReady?.();
   applyCpuAffinity(proc.execCPUAffinity?.final, 'process.execCPUAffinity.final');
   opts.beforeExec?.();
-  if (cfg.seccomp && proc.noNewPrivileges) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  if (cfg.seccomp && proc.noNewPrivileges && !notify) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
   execve(path, [...args, null] as any, [...env, null] as any);
   throw new SysError(`exec ${args[0]}`, errno());
 }
