@@ -38,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   let failed: unknown;
   const parser: Argv = yargs(protectExecArgs(argv))
     .scriptName('runc-ts')
+    // runc's flags named --no-pivot, --no-new-privs, ... are flags of their own, not negations.
+    .parserConfiguration({ 'boolean-negation': false })
     .usage('runc-ts [global options] <command> [command options] <container-id>')
     .option('root', { type: 'string', default: defaultRoot(), describe: 'root directory for storage of container state' })
     .option('log', { type: 'string', describe: 'set the log file to write runc-ts logs to (default is stderr)' })

@@ -303,7 +303,6 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
     const status = statusOf(st, s);
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
     if (status === 'running') throw new RuntimeError('cannot start an already running container');
-    if (status === 'paused') throw new RuntimeError('cannot start a paused container');
     if (status !== 'created') throw new RuntimeError(`cannot start a container in the ${status} state`);
     await releaseInit(st, s);
     s.started = true;
