@@ -246,4 +246,18 @@ export const cases: Case[] = [
       eq(p.read.out.trim(), 'Linux', 'reading a readonlyPath still works');
     },
   },
+  {
+    name: 'mounts/tmpfs with tmpcopyup',
+    spec: 'config.md#mounts (tmpfs, runc extension tmpcopyup)',
+    async run(t) {
+      const p = await t.inside((c, b) => {
+        mkdirSync(join(b.rootfs, 'opt/seeded/sub'), { recursive: true });
+        writeFileSync(join(b.rootfs, 'opt/seeded/sub/file'), 'from the image\n');
+        c.mounts.push({ destination: '/opt/seeded', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'mode=755'] });
+      }, { cat: 'cat /opt/seeded/sub/file', fs: "grep ' /opt/seeded ' /proc/self/mountinfo | cut -d' ' -f9", w: 'echo new > /opt/seeded/new && cat /opt/seeded/new' });
+      eq(p.cat.out, 'from the image\n', 'the tmpfs starts with the image\'s contents');
+      eq(p.fs.out.trim(), 'tmpfs', 'a tmpfs is mounted there');
+      eq(p.w.out, 'new\n', 'and it is writable');
+    },
+  },
 ];

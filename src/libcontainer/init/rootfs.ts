@@ -2,7 +2,7 @@
 // rootfs propagation, every config mount in order, /dev (devices, ptmx, symlinks), then
 // pivot_root (or a move + chroot with --no-pivot), and finally the read-only root.
 // Follows runc's libcontainer/rootfs_linux.go step by step.
-import { closeSync, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fstatSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { LinuxDevice, Mount, Spec } from '../../spec/types';
 import { MS, parseMountOptions, propagationFlag } from '../mount-options';
@@ -91,6 +91,7 @@ export class RootfsBuilder {
     const dest = cleanDest(m.destination);
     const type = m.type ?? '';
     const opts = parseMountOptions(m.options);
+    if (opts.extensions.has('tmpcopyup') && type !== 'tmpfs') throw new Error(`mounts[${dest}]: tmpcopyup is for tmpfs mounts only`);
     if (m.uidMappings || m.gidMappings || opts.extensions.has('idmap') || opts.extensions.has('ridmap')) {
       throw new Error(`mounts[${dest}]: not supported: idmapped mounts`);
     }
@@ -103,8 +104,18 @@ export class RootfsBuilder {
       // A read-only tmpfs is mounted writable first and remounted read-only once populated.
       const roLater = type === 'tmpfs' && (flags & MS.RDONLY) !== 0;
       if (roLater) flags &= ~MS.RDONLY;
+      // tmpcopyup: the tmpfs starts with what the image had at the destination. The fd of
+      // the directory opened before the mount still reaches those (now covered) contents.
+      const copyUp = type === 'tmpfs' && opts.extensions.has('tmpcopyup') ? this.root.open(dest, O.RDONLY | O.DIRECTORY) : -1;
       doMount(m.source ?? type, fdPath(fd), type, flags, opts.data || null, `mount ${type} on ${dest}`);
       fd = this.reopen(fd, dest);
+      if (copyUp >= 0) {
+        try {
+          copyTree(fdPath(copyUp), fdPath(fd));
+        } finally {
+          closeSync(copyUp);
+        }
+      }
       if (roLater) doMount(null, fdPath(fd), null, flags | MS.REMOUNT | MS.RDONLY, opts.data || null, `remount ${dest} read-only`);
       this.applyPropagation(fd, dest, opts.propagation);
       this.applyRecursive(fd, dest, opts);
@@ -306,6 +317,22 @@ export class RootfsBuilder {
       const f = propagationFlag(prop)!;
       doMount(null, '/', null, f, null, `make / ${prop}`);
     }
+  }
+}
+
+/** Copies a directory's contents with modes and owners (tmpcopyup); symlinks stay as they are. */
+function copyTree(from: string, to: string): void {
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const src = `${from}/${e.name}`, dst = `${to}/${e.name}`;
+    const st = lstatSync(src);
+    if (e.isDirectory()) {
+      mkdirSync(dst, { mode: st.mode & 0o7777 });
+      copyTree(src, dst);
+    } else if (e.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+    else if (e.isFile()) copyFileSync(src, dst);
+    else continue; // devices, fifos, sockets: not copied up
+    lchownSync(dst, st.uid, st.gid);
+    if (!e.isSymbolicLink()) chmodSync(dst, st.mode & 0o7777);
   }
 }
 
