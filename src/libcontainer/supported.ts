@@ -26,6 +26,8 @@ export function checkSupported(spec: Spec): string[] {
   for (const os of ['solaris', 'windows', 'vm', 'zos', 'freebsd'] as const) {
     if (spec[os] !== undefined) notSupported(os, 'runc-ts runs Linux containers');
   }
+  if (spec.process?.commandLine !== undefined) notSupported('process.commandLine', 'Windows only');
+  if (spec.process?.user?.username !== undefined) notSupported('process.user.username', 'Windows only');
   const l = spec.linux;
   if (!l) notSupported('config without "linux"', 'runc-ts runs Linux containers');
   if (l.intelRdt) notSupported('linux.intelRdt');
