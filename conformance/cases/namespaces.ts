@@ -169,4 +169,28 @@ export const cases: Case[] = [
       ok(up >= 172800 + hostUptime - 60, `/proc/uptime inside (${up}) should be host uptime + 172800 (${hostUptime + 172800})`);
     },
   },
+  {
+    name: 'network/netDevices move and rename a host interface',
+    spec: 'config-linux.md#network-devices',
+    runcGap: 'runc 1.1 does not know linux.netDevices (runtime-spec 1.3, runc 1.3)',
+    async run(t) {
+      const host = `cf${process.pid % 100000}a`, peer = `cf${process.pid % 100000}b`;
+      execFileSync('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', peer]);
+      t.defer(() => {
+        try {
+          execFileSync('ip', ['link', 'del', peer], { stdio: 'ignore' });
+        } catch {}
+      });
+      execFileSync('ip', ['addr', 'add', '10.254.253.1/30', 'dev', host]);
+      const out = await t.sh((c) => { c.linux.netDevices = { [host]: { name: 'ctr0' } }; }, 'ip -o addr show dev ctr0');
+      match(out, /ctr0\s+inet 10\.254\.253\.1\/30/, 'the device is in the container, renamed, with its address');
+      let onHost = true;
+      try {
+        execFileSync('ip', ['link', 'show', 'dev', host], { stdio: 'ignore' });
+      } catch {
+        onHost = false;
+      }
+      ok(!onHost, 'the device left the host namespace');
+    },
+  },
 ];

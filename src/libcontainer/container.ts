@@ -15,6 +15,7 @@ import { check, kill as sysKill, mkfifo, open as openFd } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 import { deliverListener, usesNotify } from './seccomp-listener';
+import { checkNetDevices, moveNetDevices } from './net-devices';
 
 export interface GlobalOptions {
   root: string;
@@ -100,6 +101,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   const { spec, bundle, rootfs } = loadBundle(o.bundle);
   if (!spec.process) throw new RuntimeError('config.json: process: required to create a container');
   for (const w of checkSupported(spec)) g.warn(w);
+  checkNetDevices(spec);
   const plan = planNamespaces(spec.linux?.namespaces);
   for (const j of plan.joins) {
     if (!existsSync(j.path)) throw new RuntimeError(`linux.namespaces: ${j.type} namespace path ${j.path}: no such file or directory`);
@@ -201,6 +203,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
             state.namespacePaths[t] = joined?.path ?? `/proc/${pid}/ns/${NS_FILE[t]}`;
           }
           st.write(state);
+          moveNetDevices(spec, pid);
         },
         async onSeccompListener(pid, fd) {
           deliverListener(spec.linux!.seccomp!, fd, pid, hookState(state, 'creating', pid));

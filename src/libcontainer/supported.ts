@@ -31,7 +31,6 @@ export function checkSupported(spec: Spec): string[] {
   const l = spec.linux;
   if (!l) notSupported('config without "linux"', 'runc-ts runs Linux containers');
   if (l.intelRdt) notSupported('linux.intelRdt');
-  if (l.netDevices && Object.keys(l.netDevices).length) notSupported('linux.netDevices');
   if ((l.seccomp?.syscalls ?? []).some((s) => s.action === 'SCMP_ACT_NOTIFY') && !l.seccomp?.listenerPath) {
     throw new RuntimeError('linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY');
   }
