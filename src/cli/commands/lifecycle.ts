@@ -1,7 +1,7 @@
 // create, start, run, state, list, kill, delete: the container lifecycle in runc's dialect.
 import type { CommandModule } from 'yargs';
 import type { Context } from '../main';
-import { create, deleteContainer, killContainer, listStates, load, parseSignal, specState, start } from '../../libcontainer/container';
+import { create, type CreateOptions, deleteContainer, killContainer, listStates, load, parseSignal, specState, start } from '../../libcontainer/container';
 import { RuntimeError } from '../../libcontainer/errors';
 import { waitForExit } from '../../libcontainer/wait';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
@@ -21,21 +21,26 @@ function createOptions(y: any) {
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)' });
 }
 
+/** The options `create` and `run` share. */
+function createArgs(a: any): CreateOptions {
+  return {
+    id: a.id,
+    bundle: a.bundle,
+    pidFile: a['pid-file'],
+    consoleSocket: a['console-socket'],
+    noPivot: a['no-pivot'],
+    noNewKeyring: a['no-new-keyring'],
+    preserveFds: a['preserve-fds'],
+  };
+}
+
 export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
   const createCmd: CommandModule<any, any> = {
     command: 'create <id>',
     describe: 'create a container',
     builder: createOptions,
     handler: async (a) => {
-      const { init } = await create(ctx.g, {
-        id: a.id,
-        bundle: a.bundle,
-        pidFile: a['pid-file'],
-        consoleSocket: a['console-socket'],
-        noPivot: a['no-pivot'],
-        noNewKeyring: a['no-new-keyring'],
-        preserveFds: a['preserve-fds'],
-      });
+      const { init } = await create(ctx.g, createArgs(a));
       // The init lives on without us (reparented to our subreaper, e.g. containerd's shim).
       init.child.unref();
     },
@@ -51,13 +56,7 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         .option('no-subreaper', { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' }),
     handler: async (a) => {
       const { pid, init, consoleSock } = await create(ctx.g, {
-        id: a.id,
-        bundle: a.bundle,
-        pidFile: a['pid-file'],
-        consoleSocket: a['console-socket'],
-        noPivot: a['no-pivot'],
-        noNewKeyring: a['no-new-keyring'],
-        preserveFds: a['preserve-fds'],
+        ...createArgs(a),
         subreaper: !a.detach && !a['no-subreaper'],
         ownConsole: !a.detach,
       });
