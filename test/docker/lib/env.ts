@@ -47,7 +47,7 @@ export interface Env {
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: SpawnSyncOptions = {}): Result {
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, env, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   return { status: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') + (r.error ? String(r.error) : ''), signal: r.signal, ms: Date.now() - t0 };
 }
 
