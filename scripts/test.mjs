@@ -37,9 +37,10 @@ for (const f of files) {
   const m = /Total:\s+(\d+)[\s\S]*?Passed:\s+(\d+)[\s\S]*?Skipped:\s+(\d+)/.exec((r.stdout || '').replace(/\x1b\[[0-9;]*m/g, ''));
   if (m) {
     const total = +m[1], pass = +m[2], skip = +m[3];
-    passed += pass; skipped += skip; failed += total - pass - skip;
-    if (total - pass - skip > 0 || r.status !== 0) failures.push(name);
-    if (r.status !== 0 && total - pass - skip === 0) failed += 1;
+    // uvu's Total counts the tests that ran; skipped ones are not in it.
+    passed += pass; skipped += skip; failed += total - pass;
+    if (total - pass > 0 || r.status !== 0) failures.push(name);
+    if (r.status !== 0 && total - pass === 0) failed += 1;
   } else {
     failed += 1;
     failures.push(`${name} (no uvu summary; exit ${r.status}${r.signal ? ' ' + r.signal : ''})`);

@@ -151,6 +151,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     const passFds = (o.preserveFds ?? 0) + countListenFds();
     init = await spawnInit({
       debug: g.debug,
+      sealedDir: st.dir,
       wantFdSocket: usesNotify(spec.linux?.seccomp),
       plan,
       uidMappings: spec.linux?.uidMappings,

@@ -98,6 +98,7 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
   let pid = 0;
   try {
     const init = await spawnInit({
+      sealedDir: st.dir,
       wantFdSocket: usesNotify(spec.linux?.seccomp),
       plan: { cloneFlags: 0, joins, newTypes: [] },
       consoleSocketFd: consoleFd,

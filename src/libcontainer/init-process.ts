@@ -17,6 +17,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { closeSync, writeFileSync } from 'node:fs';
 import { consoleSocketPair } from './tty';
 import { recvFd } from './sys/fdpass';
+import { sealedBinaryFd } from './sealed-node';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { IDMapping } from '../spec/types';
@@ -45,6 +46,8 @@ export interface InitHandlers {
 
 export interface InitSpawnOptions {
   plan: NamespacePlan;
+  /** A directory of ours where the read-only bind of node is made for a moment (see sealed-node.ts). */
+  sealedDir?: string;
   debug?: (msg: string) => void;
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
@@ -129,12 +132,16 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   }
   const t0 = performance.now();
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
-  const child = spawn(process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
+  // node itself from a read-only detached bind mount (see sealed-node.ts).
+  const sealed = o.sealedDir ? sealedBinaryFd(process.execPath, o.sealedDir) : -1;
+  const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
+    argv0: 'node',
     stdio,
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
     cwd: o.config.bundle,
   });
   if (fdSock) closeSync(fdSock.theirs);
+  if (sealed >= 0) closeSync(sealed);
   const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`starting the container init: ${e.message}`))));
   spawnError.catch(() => {});
   if (!child.pid) await spawnError;

@@ -42,6 +42,8 @@ export function hostBinaryHashes(extra: string[] = []): Map<string, string> {
   const files = [process.execPath, join(ROOT_DIR, 'bin', 'runc-ts'), ...extra];
   const dist = join(ROOT_DIR, 'dist');
   for (const f of readdirSync(dist)) {
+    // V8 code caches (*.cache) are written by runc-ts itself on first use: not code.
+    if (f.endsWith('.cache') || f.endsWith('.tmp')) continue;
     const p = join(dist, f);
     if (statSync(p).isFile()) files.push(p);
   }

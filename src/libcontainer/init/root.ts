@@ -2,7 +2,7 @@
 // (openat2 RESOLVE_IN_ROOT): a symlink in the rootfs, even one swapped in while we work, can
 // never send a mount or a device node outside of it (the CVE-2021-30465 class). Mounts then
 // target the resolved O_PATH fd through /proc/self/fd/N, as runc does.
-import { closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, readlinkSync } from 'node:fs';
 import { SysError, check, errno, mkdirat, openat, openat2 } from '../sys/libc';
 
 export const O = {
@@ -27,6 +27,15 @@ export function fdPath(fd: number): string {
   return `/proc/self/fd/${fd}`;
 }
 
+/** The target of `name` in the directory `dirFd` if it is a symlink, else undefined. */
+function danglingTarget(dirFd: number, name: string): string | undefined {
+  try {
+    return readlinkSync(`${fdPath(dirFd)}/${name}`);
+  } catch {
+    return undefined;
+  }
+}
+
 export class Root {
   readonly fd: number;
   constructor(readonly path: string) {
@@ -47,7 +56,8 @@ export class Root {
   }
 
   /** mkdir -p inside the rootfs; returns an O_PATH fd of the directory. */
-  mkdirAll(rel: string, mode = 0o755): number {
+  mkdirAll(rel: string, mode = 0o755, depth = 0): number {
+    if (depth > 40) throw new SysError(`mkdir ${rel} in rootfs`, 40 /* ELOOP */);
     const parts = rel.split('/').filter((p) => p && p !== '.');
     let fd = this.tryOpen(parts.join('/'), O.PATH | O.DIRECTORY);
     if (fd >= 0) return fd;
@@ -60,7 +70,15 @@ export class Root {
         fd = this.tryOpen(sub, O.PATH | O.DIRECTORY);
         if (fd < 0) {
           if (parts[i] === '..') throw new SysError(`mkdir ${rel} in rootfs`, ENOENT);
-          if (mkdirat(parent, parts[i]!, mode) < 0 && errno() !== EEXIST) throw new SysError(`mkdir ${sub} in rootfs`, errno());
+          if (mkdirat(parent, parts[i]!, mode) < 0) {
+            if (errno() !== EEXIST) throw new SysError(`mkdir ${sub} in rootfs`, errno());
+            // A dangling symlink: like runc, create its target, resolved inside the rootfs.
+            const target = danglingTarget(parent, parts[i]!);
+            if (target !== undefined) {
+              const base = '/' + parts.slice(0, i).join('/');
+              closeSync(this.mkdirAll(target.startsWith('/') ? target : `${base}/${target}`, mode, depth + 1));
+            }
+          }
           fd = this.open(sub, O.PATH | O.DIRECTORY);
         }
         closeSync(parent);
