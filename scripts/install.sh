@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything runc-ts needs on a fresh Debian machine (run as root): Debian packages
 # (a C compiler for the native namespace stage, libseccomp, busybox-static for test rootfs,
-# runc as the reference the tests compare against), the npm dependencies, the build; then runs
+# runc as the reference the tests compare against, docker.io for the end-to-end suite), the npm
+# dependencies, the build; then runs
 # a hello-world container to prove it works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# Docker and containerd (Debian's docker.io) for the end-to-end suite with real clients.
+bash scripts/install-docker.sh
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 npm run --silent build
