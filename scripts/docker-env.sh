@@ -13,8 +13,8 @@
 # /etc/containerd, /var/lib/docker, /run/containerd/containerd.sock and any daemon already
 # running on them are never read, written or signalled. The daemons make no network changes
 # (no bridge, no iptables): containers run with --network none or share another container's.
-# Container cgroups go under the private parents /runc-ts-docker (dockerd) and
-# /runc-ts-ctr (ctr's namespace), so "stop" can remove exactly those.
+# Container cgroups go under the private parents /runc-ts-docker-TAG (dockerd) and
+# /runc-ts-ctr-TAG (ctr's namespace; TAG from DIR's name), so "stop" can remove exactly those.
 #
 # "start" records in DIR/started which daemons it started itself; "stop" stops only those (a
 # daemon found already running in DIR was started by someone else and is left running, unless
@@ -33,9 +33,13 @@ mkdir -p "$DIR"; DIR="$(cd "$DIR" && pwd)"
 RUNCTS_BIN="${RUNCTS_BIN:-$repo/bin/runc-ts}"
 CTRD_SOCK="$DIR/containerd.sock"
 DOCKER_SOCK="$DIR/docker.sock"
-DOCKER_NS=runc-ts-docker           # containerd namespace dockerd uses
-CTR_NS=runc-ts-ctr                 # containerd namespace for ctr (also its cgroup parent)
-DOCKER_CGROUP_PARENT=/runc-ts-docker
+# Names unique to DIR, so that two environments never share a cgroup: dockerd's containers go
+# under /runc-ts-docker-TAG/<id>, ctr's (whose cgroup is /<namespace>/<id>) under
+# /runc-ts-ctr-TAG/<id>.
+TAG="$(basename "$DIR" | tr -c 'A-Za-z0-9\n' '-' | sed 's/-*$//')"
+DOCKER_NS=runc-ts-docker           # containerd namespace dockerd uses (containerd is private)
+CTR_NS="runc-ts-ctr-$TAG"          # containerd namespace for ctr (also its cgroup parent)
+DOCKER_CGROUP_PARENT="/runc-ts-docker-$TAG"
 IMAGE=runcts-busybox:latest
 # Prefer the docker CLI that comes with the daemon (same API version).
 DOCKER_CLI="${DOCKER_CLI:-$( [ -x /usr/bin/docker ] && echo /usr/bin/docker || command -v docker )}"
@@ -89,6 +93,10 @@ start() {
   done
   [ -x "$RUNCTS_BIN" ] || { log "$RUNCTS_BIN is not executable"; exit 1; }
   touch "$DIR/started"
+  # containerd 1.6 puts shim sockets in /run/containerd/s whatever its state dir: note whether
+  # that directory was there, so that stop removes it (when empty) only if we made it.
+  [ -e "$DIR/run-containerd-existed" ] || [ -e "$DIR/run-containerd-created" ] || {
+    if [ -d /run/containerd ]; then touch "$DIR/run-containerd-existed"; else touch "$DIR/run-containerd-created"; fi; }
 
   if alive "$DIR/containerd.pid" && ck version >/dev/null 2>&1; then
     log "containerd already running in $DIR (pid $(cat "$DIR/containerd.pid")): reusing it"
@@ -218,6 +226,9 @@ stop() {
     done
     rm_cgroups "$DOCKER_CGROUP_PARENT"
     rm_cgroups "/$CTR_NS"
+    if [ -e "$DIR/run-containerd-created" ]; then
+      rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+    fi
     rm -rf "$DIR"
     log "removed $DIR"
   else

@@ -24,7 +24,7 @@ function show(r: Result) {
   return `exit ${r.status}${r.signal ? ' ' + r.signal : ''}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 }
 function runtimeOpts(rt: RuntimeName) {
-  return ['--runc-binary', runtimeBinary(rt), '--runc-root', join(env.dir, `runc-root-${rt}`)];
+  return ['--runc-binary', runtimeBinary(rt), '--runc-root', join(env.dir, `runc-root-${rt}`), '--fifo-dir', join(env.dir, 'fifo')];
 }
 /** `ctr run --rm` in the foreground. */
 function run(rt: RuntimeName, id: string, opts: string[], cmd: string[], spawn = {}) {
@@ -53,7 +53,7 @@ function taskPid(id: string) {
   return Number(line?.split(/\s+/)[1]);
 }
 function exec(id: string, execId: string, script: string, opts: string[] = []) {
-  return env.ctr(['task', 'exec', '--exec-id', execId, ...opts, id, 'sh', '-c', script]);
+  return env.ctr(['task', 'exec', '--fifo-dir', join(env.dir, 'fifo'), '--exec-id', execId, ...opts, id, 'sh', '-c', script]);
 }
 function cgroupFile(controller: string, id: string, file: string) {
   return readFileSync(join('/sys/fs/cgroup', controller, env.ctrNamespace, id, file), 'utf8').trim();
@@ -106,7 +106,7 @@ scenario('run -d; task exec (exit code, cwd, image env, -t)', (rt) => {
     assert.is(exec(id, 'e2', 'exit 4').status, 4);
     r = exec(id, 'e3', 'pwd; echo $PATH', ['--cwd', '/tmp']);
     assert.is(r.stdout, '/tmp\n/usr/sbin:/usr/bin:/sbin:/bin\n', show(r));
-    const opts = `--exec-id e4 -t ${id} sh`;
+    const opts = `--fifo-dir ${join(env.dir, 'fifo')} --exec-id e4 -t ${id} sh`;
     const t = env.sh(`printf 'tty\\nexit 5\\n' | script -qec "ctr --address $CONTAINERD_ADDRESS -n $CONTAINERD_NAMESPACE task exec ${opts}" /dev/null`);
     assert.is(t.status, 5, show(t));
     assert.match(t.stdout, /\/dev\/pts\/\d+/);
@@ -187,7 +187,7 @@ scenario('task kill: SIGTERM to a trap (exit 9), then SIGKILL', (rt) => {
 scenario('task kill --all reaches exec processes too', (rt) => {
   const id = detached(rt, 'killall', []);
   try {
-    assert.is(env.ctr(['task', 'exec', '-d', '--exec-id', 'bg', id, 'sleep', '302']).status, 0);
+    assert.is(env.ctr(['task', 'exec', '-d', '--fifo-dir', join(env.dir, 'fifo'), '--exec-id', 'bg', id, 'sleep', '302']).status, 0);
     const r = env.ctr(['task', 'kill', '-a', '-s', 'KILL', id]);
     assert.is(r.status, 0, show(r));
     assert.ok(waitFor(() => status(id) === 'STOPPED'));

@@ -273,12 +273,14 @@ scenario('rm -f a running container: processes, cgroup and runtime state gone', 
   const c = detached(rt, 'rmf', []);
   const id = fullId(c);
   const pid = Number(inspect(c, '{{.State.Pid}}'));
+  // dockerd 20.10 gives every runtime the same --root: <exec-root>/runtime-runc/<namespace>
+  const stateRoot = join(env.dir, 'docker-exec', 'runtime-runc', 'runc-ts-docker', id);
+  assert.ok(existsSync(stateRoot), `no runtime state at ${stateRoot}`);
   const r = env.docker(['rm', '-f', c]);
   assert.is(r.status, 0, show(r));
   assert.ok(waitFor(() => !existsSync(`/proc/${pid}`)), `pid ${pid} still alive`);
   assert.ok(waitFor(() => !existsSync(join('/sys/fs/cgroup/memory', env.cgroupParent, id))), 'memory cgroup left behind');
   assert.ok(waitFor(() => !existsSync(join('/sys/fs/cgroup/pids', env.cgroupParent, id))), 'pids cgroup left behind');
-  const stateRoot = join(env.dir, 'docker-exec', `runtime-${rt}`, 'runc-ts-docker', id);
   assert.not.ok(existsSync(stateRoot), `runtime state ${stateRoot} left behind`);
   assert.is(env.docker(['inspect', c]).status, 1);
 });
@@ -309,10 +311,24 @@ scenario('restart on-failure:2', (rt) => {
 // ---- process settings ----
 scenario('--user, -w, -e', (rt) => {
   assert.is(ok(rt, ['--user', '1000:1000'], 'id -u; id -g'), '1000\n1000\n');
-  assert.is(ok(rt, ['--user', 'app'], 'id -un; echo $HOME'), 'app\n/home/app\n');
+  assert.is(ok(rt, ['--user', 'app'], 'id -un; id -u'), 'app\n1000\n');
   assert.is(ok(rt, ['--user', '1000', '--group-add', '65534'], 'id -G'), '1000 65534\n');
   assert.is(ok(rt, ['-w', '/tmp/newdir'], 'pwd'), '/tmp/newdir\n');
   assert.is(ok(rt, ['-e', 'FOO=bar', '-e', 'EMPTY='], 'echo "$FOO|$EMPTY|$PATH"'), 'bar||/usr/sbin:/usr/bin:/sbin:/bin\n');
+});
+
+scenario('HOME comes from the image\'s /etc/passwd when the user is set (run and exec)', (rt) => {
+  // Docker does not put HOME in the process env: runc fills it in from the container's passwd
+  assert.is(ok(rt, ['--user', 'app'], 'echo $HOME'), '/home/app\n');
+  assert.is(ok(rt, ['--user', '1000'], 'echo $HOME'), '/home/app\n');
+  assert.is(ok(rt, [], 'echo $HOME'), '/root\n');
+  assert.is(ok(rt, ['-e', 'HOME=/custom', '--user', 'app'], 'echo $HOME'), '/custom\n');
+  const c = detached(rt, 'home', []);
+  try {
+    assert.is(execOut(c, 'echo $HOME', ['-u', 'app']), '/home/app\n');
+  } finally {
+    rm(c);
+  }
 });
 
 scenario('--hostname', (rt) => {
@@ -343,6 +359,26 @@ scenario('--read-only rootfs', (rt) => {
   assert.is(r.status, 1, show(r));
   assert.is(r.stdout, 'ok\n');
   assert.match(r.stderr, /Read-only file system/);
+});
+
+scenario('--oom-score-adj, --shm-size, --entrypoint', (rt) => {
+  assert.is(ok(rt, ['--oom-score-adj', '500'], 'cat /proc/self/oom_score_adj'), '500\n');
+  assert.match(ok(rt, ['--shm-size', '8m'], 'grep " /dev/shm " /proc/mounts'), /size=8192k/);
+  const r = run(rt, ['--entrypoint', '/bin/echo'], ['via', 'entrypoint']);
+  assert.is(r.stdout, 'via entrypoint\n', show(r));
+});
+
+scenario('--stop-signal: docker stop sends it', (rt) => {
+  const c = detached(rt, 'stopsig', ['--stop-signal', 'SIGUSR1'], ['sh', '-c', 'trap "echo got-usr1; exit 0" USR1; echo ready; while :; do sleep 0.1; done']);
+  try {
+    waitFor(() => env.docker(['logs', c]).stdout.includes('ready'));
+    const r = env.docker(['stop', '-t', '10', c]);
+    assert.is(r.status, 0, show(r));
+    assert.ok(r.ms < 8000, `stop took ${r.ms} ms`);
+    assert.match(env.docker(['logs', c]).stdout, /got-usr1/);
+  } finally {
+    rm(c);
+  }
 });
 
 // ---- resources ----
@@ -530,6 +566,13 @@ scenario('--network container:X shares the net namespace; --network none has onl
   } finally {
     rm(c);
   }
+});
+
+scenario('--cgroupns private / host', (rt) => {
+  const host = readlinkSync('/proc/self/ns/cgroup');
+  assert.is.not(ok(rt, ['--cgroupns', 'private'], 'readlink /proc/self/ns/cgroup').trim(), host);
+  assert.is(ok(rt, ['--cgroupns', 'private'], 'grep memory /proc/self/cgroup'), `${/^(\d+):memory:/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))![1]}:memory:/\n`);
+  assert.is(ok(rt, ['--cgroupns', 'host'], 'readlink /proc/self/ns/cgroup').trim(), host);
 });
 
 scenario('--uts host', (rt) => {
