@@ -3,7 +3,7 @@
 // "ready", waits on exec.fifo for `start`, and execve()s the container's program.
 // This file is its own esbuild bundle (dist/init.cjs): everything is loaded before pivot_root,
 // and nothing the CLI needs (yargs, validators) is loaded here.
-import { closeSync, existsSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Hook } from '../../spec/types';
 import type { InitConfig, InitMessage } from './config';
@@ -105,7 +105,7 @@ function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeE
   applyApparmor(proc.apparmorProfile);
 
   // The program must exist before we say ready: `create` fails, not `start`.
-  const env = proc.env ?? [];
+  const env = withHome(proc.env ?? [], proc.user.uid);
   if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
   const args = proc.args ?? [];
   if (!args.length) throw new Error('process.args must not be empty');
@@ -146,6 +146,25 @@ function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeE
   if (cfg.seccomp && proc.noNewPrivileges && !notify) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
   execve(path, [...args, null] as any, [...env, null] as any);
   throw new SysError(`exec ${args[0]}`, errno());
+}
+
+/** Like runc: HOME, when the config has none, is the user's home in the container's
+ * /etc/passwd, or "/" (Docker leaves HOME to the runtime). */
+function withHome(env: string[], uid: number): string[] {
+  if (env.some((e) => e.startsWith('HOME='))) return env;
+  let home = '/';
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 6 && Number(f[2]) === uid && f[5]) {
+        home = f[5];
+        break;
+      }
+    }
+  } catch {
+    // no /etc/passwd in the image
+  }
+  return [...env, `HOME=${home}`];
 }
 
 /** runc exec: the namespaces are joined already (mount next); no filesystem work, no fifo. */
