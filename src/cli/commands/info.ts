@@ -55,5 +55,14 @@ export function infoCommands(ctx: Context): CommandModule<any, any>[] {
       process.stdout.write(JSON.stringify(out, null, 4) + '\n');
     },
   };
-  return [spec, features];
+  // runc's CRIU-based commands: present so that callers get a clear answer, not "unknown command".
+  const criu = (name: string, what: string): CommandModule<any, any> => ({
+    command: `${name} [id]`,
+    describe: `${what} (not supported: runc-ts has no CRIU integration)`,
+    builder: (y) => y.strict(false),
+    handler: () => {
+      throw new RuntimeError(`${name}: not supported: runc-ts does not implement checkpoint/restore (CRIU)`);
+    },
+  });
+  return [spec, features, criu('checkpoint', 'checkpoint a running container'), criu('restore', 'restore a container from a previous checkpoint')];
 }
