@@ -393,20 +393,25 @@ export function parseSignal(s: string): number {
   return n;
 }
 
+/**
+ * kill takes no lock (a signal needs no serialisation, and runc takes none): it stays free of
+ * koffi, which containerd's shim and Docker call on every stop. The pid is checked by start time
+ * first, so a reused pid is never signalled.
+ */
 export function killContainer(g: GlobalOptions, id: string, signal: number, all = false): void {
-  const st = new StateDir(g.root, id).lock();
-  try {
-    const s = st.read();
-    const status = statusOf(st, s);
-    if (status === 'stopped') throw new RuntimeError('container not running');
-    const targets = all ? (cgroupOf(s)?.pids() ?? [s.pid]) : [s.pid];
-    for (const p of targets) {
-      if (sysKill(p, signal) < 0 && p === s.pid) throw new RuntimeError(`kill ${p}: no such process`);
+  const st = new StateDir(g.root, id);
+  const s = st.read();
+  const status = statusOf(st, s);
+  if (status === 'stopped') throw new RuntimeError('container not running');
+  const targets = all ? (cgroupOf(s)?.pids() ?? [s.pid]) : [s.pid];
+  for (const p of targets) {
+    try {
+      process.kill(p, signal);
+    } catch (e: any) {
+      if (p === s.pid) throw new RuntimeError(`kill ${p}: ${e.code === 'ESRCH' ? 'no such process' : e.message}`);
     }
-    if (all && signal === 9 || status === 'paused') cgroupOf(s)?.thaw();
-  } finally {
-    st.unlock();
   }
+  if ((all && signal === 9) || status === 'paused') cgroupOf(s)?.thaw();
 }
 
 export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
