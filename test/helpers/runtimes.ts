@@ -61,3 +61,20 @@ export function runtimeNames(): Array<'runc-ts' | 'runc'> {
   const want = (process.env.RUNTIMES ?? 'runc-ts,runc').split(',').map((s) => s.trim());
   return (['runc-ts', 'runc'] as const).filter((n) => want.includes(n) && (n !== 'runc' || RUNC));
 }
+
+export function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Polls `runtime state` until the container has status `want` (or the time is up). */
+export function waitStatus(rt: Runtime, id: string, want: string, ms = 5000): any {
+  const end = Date.now() + ms;
+  let s: any;
+  while (Date.now() < end) {
+    const r = rt.run(['state', id]);
+    s = r.status === 0 ? JSON.parse(r.stdout) : undefined;
+    if (s?.status === want) return s;
+    sleep(20);
+  }
+  return s;
+}

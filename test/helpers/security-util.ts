@@ -9,22 +9,8 @@ import { tmpdir } from 'node:os';
 import type { Runtime } from './runtimes';
 import { ROOT_DIR } from './runtimes';
 
-export function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Polls `runtime state` until the container has status `want` (or the time is up). */
-export function waitStatus(rt: Runtime, id: string, want: string, ms = 5000): any {
-  const end = Date.now() + ms;
-  let s: any;
-  while (Date.now() < end) {
-    const r = rt.run(['state', id]);
-    s = r.status === 0 ? JSON.parse(r.stdout) : undefined;
-    if (s?.status === want) return s;
-    sleep(20);
-  }
-  return s;
-}
+export { sleep, waitStatus } from './runtimes';
+import { sleep } from './runtimes';
 
 /** `run -d` a container and return its init's host pid (throws with the runtime's stderr). */
 export function runDetached(rt: Runtime, bundleDir: string, id: string): number {

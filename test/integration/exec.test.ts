@@ -5,11 +5,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, type Runtime } from '../helpers/runtimes';
+import { makeRuntime, runtimeNames, type Runtime, sleep } from '../helpers/runtimes';
 
-function sleep(ms: number) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 const NS = ['pid', 'net', 'ipc', 'uts', 'mnt'];
 

@@ -5,23 +5,9 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, type Runtime } from '../helpers/runtimes';
+import { makeRuntime, runtimeNames, type Runtime, sleep, waitStatus } from '../helpers/runtimes';
 
-function sleep(ms: number) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
-function waitStatus(rt: Runtime, id: string, want: string, ms = 3000): any {
-  const end = Date.now() + ms;
-  let s: any;
-  while (Date.now() < end) {
-    const r = rt.run(['state', id]);
-    s = r.status === 0 ? JSON.parse(r.stdout) : undefined;
-    if (s?.status === want) return s;
-    sleep(20);
-  }
-  return s;
-}
 
 function mountsUnder(path: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')

@@ -4,11 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { makeBundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, type Runtime } from '../helpers/runtimes';
+import { makeRuntime, runtimeNames, type Runtime, sleep } from '../helpers/runtimes';
 
-function sleep(ms: number) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /** The host directory of `pid`'s cgroup in a v1 hierarchy (paths can be nested on this host). */
 function cgroupDir(pid: number, controller: string): string {

@@ -6,11 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, type Runtime } from '../helpers/runtimes';
+import { makeRuntime, runtimeNames, type Runtime, sleep } from '../helpers/runtimes';
 
-function sleep(ms: number) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 function until<T>(fn: () => T | undefined | false, ms = 5000): T | undefined {
   const end = Date.now() + ms;

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeBundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames } from '../helpers/runtimes';
+import { makeRuntime, runtimeNames, sleep } from '../helpers/runtimes';
 
 const AGENT = `
 import json, os, socket, sys
@@ -22,9 +22,6 @@ for fd in fds: os.close(fd)
 open(out, 'w').write(json.dumps({'msg': json.loads(msg.decode()), 'link': link}))
 `;
 
-function sleep(ms: number) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 for (const name of runtimeNames()) {
   const t = suite(`seccomp notify [${name}]`);
