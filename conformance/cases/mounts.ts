@@ -260,4 +260,24 @@ export const cases: Case[] = [
       eq(p.w.out, 'new\n', 'and it is writable');
     },
   },
+  {
+    name: 'mounts/idmapped bind mount (uidMappings, gidMappings)',
+    spec: 'config.md#posix-platform-mounts (uidMappings, gidMappings)',
+    runcGap: 'runc 1.1 does not know idmapped mounts (runtime-spec 1.2, runc 1.2)',
+    async run(t) {
+      const src = t.dir;
+      writeFileSync(join(src, 'owned-by-root'), 'x\n');
+      const out = await t.sh((c) => {
+        c.mounts.push({
+          destination: '/mnt/idmapped',
+          type: 'bind',
+          source: src,
+          options: ['bind'],
+          uidMappings: [{ containerID: 0, hostID: 1234, size: 1 }],
+          gidMappings: [{ containerID: 0, hostID: 2345, size: 1 }],
+        });
+      }, 'stat -c "%u:%g" /mnt/idmapped/owned-by-root');
+      eq(out.trim(), '1234:2345', 'a file owned by 0:0 on disk, seen through the idmapped mount');
+    },
+  },
 ];

@@ -16,6 +16,7 @@ import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 import { deliverListener, usesNotify } from './seccomp-listener';
 import { checkNetDevices, moveNetDevices } from './net-devices';
+import { idmappedMounts, usernsFd } from './idmap';
 
 export interface GlobalOptions {
   root: string;
@@ -102,6 +103,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   if (!spec.process) throw new RuntimeError('config.json: process: required to create a container');
   for (const w of checkSupported(spec)) g.warn(w);
   checkNetDevices(spec);
+  const idmapped = idmappedMounts(spec);
   const plan = planNamespaces(spec.linux?.namespaces);
   for (const j of plan.joins) {
     if (!existsSync(j.path)) throw new RuntimeError(`linux.namespaces: ${j.type} namespace path ${j.path}: no such file or directory`);
@@ -115,6 +117,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   let consoleFd = -1;
   let consoleSock = -1;
   let fifoFd = -1;
+  const idmapFds: Record<number, number> = {};
   const state: SavedState = {
     id: o.id,
     bundle,
@@ -149,8 +152,10 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     }
     if (o.subreaper) check(prctlSubreaper(), 'prctl(PR_SET_CHILD_SUBREAPER)');
     const passFds = (o.preserveFds ?? 0) + countListenFds();
+    for (const im of idmapped) idmapFds[im.index] = await usernsFd(im.uid, im.gid);
     init = await spawnInit({
       debug: g.debug,
+      idmapFds,
       sealedDir: st.dir,
       wantFdSocket: usesNotify(spec.linux?.seccomp),
       plan,
@@ -218,6 +223,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     });
     if (consoleFd >= 0) closeSync(consoleFd);
     closeSync(fifoFd);
+    for (const fd of Object.values(idmapFds)) closeSync(fd);
     // Limits once the init is set up and waiting: a low pids.max must not stop node's own
     // threads from starting. Like runc, the device rules always end with the default
     // allow-list (null, zero, tty, ptmx, mknod of anything, ...) after the config's own
@@ -235,6 +241,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     if (consoleFd >= 0) closeSync(consoleFd);
     if (consoleSock >= 0) closeSync(consoleSock);
     if (fifoFd >= 0) closeSync(fifoFd);
+    for (const fd of Object.values(idmapFds)) closeSync(fd);
     await waitGone(initPid, 2000);
     if (cgroup) {
       for (const p of safePids(cgroup)) sysKill(p, 9);

@@ -52,7 +52,9 @@ export interface InitSpawnOptions {
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
-  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount' | 'fifoFd' | 'hostPid' | 'fdSocketFd'>;
+  config: Omit<InitConfig, 'consoleSocketFd' | 'passFds' | 'joinMount' | 'fifoFd' | 'hostPid' | 'fdSocketFd' | 'idmapFds'>;
+  /** Mount index -> fd (in this process) of a user namespace for an idmapped mount. */
+  idmapFds?: Record<number, number>;
   /** A socketpair for fds coming back from the init (the seccomp listener). */
   wantFdSocket?: boolean;
   /** fd (in this process) of the connected console socket, or -1. */
@@ -124,6 +126,11 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     fdSock = consoleSocketPair();
     fdSocketInInit = stdio.length;
     stdio.push(fdSock.theirs);
+  }
+  const idmapFdsInInit: Record<number, number> = {};
+  for (const [index, fd] of Object.entries(o.idmapFds ?? {})) {
+    idmapFdsInInit[Number(index)] = stdio.length;
+    stdio.push(fd);
   }
   let fifoFdInInit = -1;
   if (o.fifoFd !== undefined && o.fifoFd >= 0) {
@@ -201,7 +208,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   o.debug?.(`init: cgroups and config prepared after ${since()}`);
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
-  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, fdSocketFd: fdSocketInInit, passFds: o.passFds, hostPid: pid };
+  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, fdSocketFd: fdSocketInInit, idmapFds: idmapFdsInInit, passFds: o.passFds, hostPid: pid };
   send(JSON.stringify(config) + '\n');
   for (;;) {
     const line = await reader.next();

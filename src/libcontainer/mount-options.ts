@@ -153,7 +153,7 @@ export function propagationFlag(name: string): number | undefined {
   return PROPAGATION_OPTIONS[name];
 }
 
-/** Every option name runc-ts applies, for `features` (idmap/ridmap are refused for now). */
+/** Every option name runc-ts applies, for `features`. */
 export function knownMountOptions(): string[] {
-  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), 'tmpcopyup'].sort();
+  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), ...EXTENSION_OPTIONS].sort();
 }

@@ -34,9 +34,6 @@ export function checkSupported(spec: Spec): string[] {
   if ((l.seccomp?.syscalls ?? []).some((s) => s.action === 'SCMP_ACT_NOTIFY') && !l.seccomp?.listenerPath) {
     throw new RuntimeError('linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY');
   }
-  (spec.mounts ?? []).forEach((m, i) => {
-    if (m.uidMappings || m.gidMappings || (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap')) notSupported(`mounts[${i}] idmapped mount (${m.destination})`);
-  });
   if (l.personality?.flags?.length) notSupported('linux.personality.flags');
   checkConsistency(spec);
   if (spec.process?.apparmorProfile && !apparmorEnabled()) {

@@ -24,6 +24,8 @@ export interface InitConfig {
   fifoFd: number;
   /** fd (in the init) of a socket to pass fds back to the CLI (seccomp listener), or -1. */
   fdSocketFd: number;
+  /** For idmapped mounts: mount index -> fd (in the init) of a user namespace with its mapping. */
+  idmapFds: Record<number, number>;
   /** The init's pid as the host sees it (hooks get this one, not 1). */
   hostPid: number;
   /** fd (in the init) of a connected console socket, or -1. */

@@ -186,7 +186,7 @@ function createMain(cfg: InitConfig): never {
   // 1. The filesystem (only with a new mount namespace: otherwise it is not ours to change).
   let rootfs: RootfsBuilder | undefined;
   if (newNs.has('mount')) {
-    rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, inCgroupNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup') });
+    rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, inCgroupNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup'), idmapFds: cfg.idmapFds ?? {} });
     rootfs.mountAll();
     rootfs.createDevices();
     rootfs.setupDevSymlinks();

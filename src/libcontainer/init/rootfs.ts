@@ -6,7 +6,7 @@ import { chmodSync, closeSync, copyFileSync, existsSync, fstatSync, lchownSync, 
 import { isAbsolute, join } from 'node:path';
 import type { LinuxDevice, Mount, Spec } from '../../spec/types';
 import { MS, parseMountOptions, propagationFlag } from '../mount-options';
-import { SysError, check, chdir, chroot, errno, fchdir, fchmodat, fchownat, mknodat, mount, mountSetattr, open, pivotRoot, statfs, symlinkat, umount2, unlinkat } from '../sys/libc';
+import { SysError, check, chdir, chroot, errno, fchdir, fchmodat, fchownat, mknodat, mount, mountSetattr, moveMountFd, open, openTree, pivotRoot, statfs, symlinkat, umount2, unlinkat } from '../sys/libc';
 import { O, Root, fdPath } from './root';
 
 const S_IFCHR = 0o020000;
@@ -39,6 +39,8 @@ export interface RootfsOptions {
   inUserNs: boolean;
   /** In a cgroup namespace (new or joined), cgroupfs is mounted; otherwise the host's is bound. */
   inCgroupNs: boolean;
+  /** Mount index -> user namespace fd for idmapped mounts (see InitConfig.idmapFds). */
+  idmapFds: Record<number, number>;
 }
 
 export class RootfsBuilder {
@@ -84,17 +86,16 @@ export class RootfsBuilder {
   }
 
   mountAll(): void {
-    for (const m of this.o.spec.mounts ?? []) this.mountOne(m);
+    (this.o.spec.mounts ?? []).forEach((m, i) => this.mountOne(m, i));
   }
 
-  private mountOne(m: Mount): void {
+  private mountOne(m: Mount, index: number): void {
     const dest = cleanDest(m.destination);
     const type = m.type ?? '';
     const opts = parseMountOptions(m.options);
     if (opts.extensions.has('tmpcopyup') && type !== 'tmpfs') throw new Error(`mounts[${dest}]: tmpcopyup is for tmpfs mounts only`);
-    if (m.uidMappings || m.gidMappings || opts.extensions.has('idmap') || opts.extensions.has('ridmap')) {
-      throw new Error(`mounts[${dest}]: not supported: idmapped mounts`);
-    }
+    const idmapFd = this.o.idmapFds[index];
+    if (idmapFd !== undefined) return this.idmappedBindMount(m, dest, opts, idmapFd);
     if (isBindMount(m)) return this.bindMount(m, dest, opts);
     if (type === 'cgroup' || type === 'cgroup2') return this.mountCgroup(m, dest, opts);
 
@@ -144,6 +145,44 @@ export class RootfsBuilder {
       this.applyRecursive(fd, dest, opts);
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /**
+   * An idmapped bind mount (runtime-spec 1.2): a detached clone of the source tree
+   * (open_tree), given the user namespace the CLI prepared with the mount's mapping
+   * (mount_setattr MOUNT_ATTR_IDMAP), then attached at the destination (move_mount).
+   */
+  private idmappedBindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>, usernsFd: number): void {
+    let source = m.source ?? '';
+    if (!isAbsolute(source)) source = join(this.o.bundle, source);
+    const recursive = (opts.flags & MS.REC) !== 0 || opts.extensions.has('ridmap');
+    const OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000;
+    const tree = openTree(source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+    if (tree < 0) throw new SysError(`mounts[${dest}]: open_tree ${source}`, errno());
+    try {
+      // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
+      const attr = Buffer.alloc(32);
+      attr.writeBigUInt64LE(0x100000n /* MOUNT_ATTR_IDMAP */, 0);
+      attr.writeBigUInt64LE(BigInt(usernsFd), 24);
+      if (mountSetattr(tree, attr, AT_EMPTY_PATH | (opts.extensions.has('ridmap') || recursive ? AT_RECURSIVE : 0)) < 0) {
+        throw new SysError(`mounts[${dest}]: idmap ${source}`, errno());
+      }
+      const isDir = statSync(source).isDirectory();
+      let fd = isDir ? this.root.mkdirAll(dest) : this.root.mkfile(dest);
+      try {
+        if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach idmapped mount`, errno());
+        fd = this.reopen(fd, dest);
+        const extra = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+        if (extra) this.remountBind(fd, dest, extra);
+        this.applyPropagation(fd, dest, opts.propagation);
+        this.applyRecursive(fd, dest, opts);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      closeSync(tree);
+      closeSync(usernsFd);
     }
   }
 

@@ -173,8 +173,21 @@ export function closeRangeCloexec(first: number): number {
 }
 
 /** mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, attr): recursive mount attributes. */
-export function mountSetattr(fd: number, attr: Buffer): number {
-  return Number(_syscallMS(SYS.mount_setattr, fd, '', 0x1000 | 0x8000, attr, attr.length));
+export function mountSetattr(fd: number, attr: Buffer, flags = 0x1000 | 0x8000): number {
+  return Number(_syscallMS(SYS.mount_setattr, fd, '', flags, attr, attr.length));
+}
+
+const _openTree = fn('long syscall(long, int, const char *, unsigned int)');
+const _moveMount = fn('long syscall(long, int, const char *, int, const char *, unsigned int)');
+
+/** open_tree(AT_FDCWD, path, flags): a detached copy of a mount tree (OPEN_TREE_CLONE). */
+export function openTree(path: string, flags: number): number {
+  return Number(_openTree(SYS.open_tree, -100, path, flags));
+}
+
+/** move_mount(from, "", to, "", F_EMPTY_PATH | T_EMPTY_PATH): attach a detached tree at an fd. */
+export function moveMountFd(fromFd: number, toFd: number): number {
+  return Number(_moveMount(SYS.move_mount, fromFd, '', toFd, '', 0x4 | 0x40));
 }
 
 /** set_mempolicy(mode, nodemask, maxnode). */
