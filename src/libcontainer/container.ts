@@ -264,7 +264,7 @@ function hasLimits(spec: Spec): boolean {
 
 function safePids(c: CgroupManager): number[] {
   try {
-    return c.pids();
+    return c.pids().filter((p) => p > 0);
   } catch {
     return [];
   }
@@ -409,8 +409,8 @@ export function killContainer(g: GlobalOptions, id: string, signal: number, all 
   const st = new StateDir(g.root, id);
   const s = st.read();
   const status = statusOf(st, s);
-  if (status === 'stopped') throw new RuntimeError('container not running');
-  const targets = all ? (cgroupOf(s)?.pids() ?? [s.pid]) : [s.pid];
+  if (status === 'stopped' || !s.pid) throw new RuntimeError('container not running');
+  const targets = (all ? (cgroupOf(s)?.pids() ?? [s.pid]) : [s.pid]).filter((p) => p > 0);
   for (const p of targets) {
     try {
       process.kill(p, signal);
@@ -438,10 +438,12 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
     }
     const cg = cgroupOf(s);
     if (status !== 'stopped') {
-      sysKill(s.pid, 9);
+      // pid 0: a `create` that died before its init was known ("creating"); never kill(0, ...),
+      // which would hit our own process group.
+      if (s.pid > 0) sysKill(s.pid, 9);
       // Without its own pid namespace a container's other processes outlive the init.
       const ownPidNs = !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path) && (s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
-      if (!ownPidNs && cg) for (const p of safePids(cg)) sysKill(p, 9);
+      if ((!ownPidNs || status === 'creating') && cg) for (const p of safePids(cg)) if (p > 0) sysKill(p, 9);
       if (status === 'paused') cg?.thaw();
       await waitGone(s.pid, 5000);
     } else if (cg && !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path)) {
