@@ -1,15 +1,20 @@
 'use strict';
-// Loads one of runc-ts's bundles through V8's code cache (Node 20 has no module compile cache
-// of its own): compiling a bundle from source on every command costs several milliseconds.
-// The cache sits next to the bundle (<bundle>.cache); V8 rejects it if the source or the
-// Node version changed, and it is then written again (when the directory is writable).
+// Loads runc-ts's bundles through V8's code cache (Node 20 has no module compile cache of its
+// own): compiling a bundle from source on every command costs several milliseconds. Each cache
+// sits next to its bundle (<bundle>.cache); V8 rejects it if the source or the Node version
+// changed, and it is then written again at exit (when the directory is writable). The lazily
+// loaded chunks (`require('./x.cjs')` from a bundle) go through the same path.
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
 const Module = require('module');
 
-function boot(name) {
+const loaded = new Map();
+
+function load(name) {
   const file = path.join(__dirname, name);
+  const done = loaded.get(file);
+  if (done) return done.exports;
   const cacheFile = file + '.cache';
   const source = fs.readFileSync(file, 'utf8');
   let cachedData;
@@ -29,10 +34,13 @@ function boot(name) {
   const m = new Module(file, module);
   m.filename = file;
   m.paths = Module._nodeModulePaths(__dirname);
-  script.runInThisContext().call(m.exports, m.exports, (id) => m.require(id), m, file, __dirname);
-};
+  loaded.set(file, m);
+  const req = (id) => (id.startsWith('./') && id.endsWith('.cjs') ? load(id.slice(2)) : m.require(id));
+  script.runInThisContext().call(m.exports, m.exports, req, m, file, __dirname);
+  return m.exports;
+}
 
-module.exports = boot;
+module.exports = load;
 
 // `node boot.cjs <bundle>` runs a bundle (the container init is started this way);
 // `node boot.cjs --precompile <bundle>` only writes its cache.
@@ -42,6 +50,6 @@ if (require.main === module) {
     const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
     fs.writeFileSync(file + '.cache', script.createCachedData());
   } else {
-    boot(process.argv[2]);
+    load(process.argv[2]);
   }
 }
