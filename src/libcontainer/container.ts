@@ -1,6 +1,6 @@
 // Container operations the CLI commands are made of: create, start, state, kill, delete.
 // Each takes the per-container lock; create undoes everything it did when a step fails.
-import { chmodSync, closeSync, existsSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, readFileSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Spec, State } from '../spec/types';
 import { SPEC_VERSION } from '../spec/types';
@@ -11,7 +11,7 @@ import { spawnInit, type SpawnedInit } from './init-process';
 import { CLONE_FLAGS, NS_FILE, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
 import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
-import { check, kill as sysKill, mkfifo, open as openFd } from './sys/libc';
+import { check, kill as sysKill, mkfifo, open as openFd, prctl } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 import { deliverListener, usesNotify } from './seccomp-listener';
@@ -289,11 +289,9 @@ async function waitGone(pid: number, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (!existsSync(`/proc/${pid}`)) return;
-    const stat = processStartTime(pid);
-    if (!stat) return;
     // A zombie counts as gone: its parent reaps it.
     try {
-      const s = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'latin1') as string;
+      const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
       if (s.slice(s.lastIndexOf(')') + 2).startsWith('Z')) return;
     } catch {
       return;
@@ -474,7 +472,6 @@ export function listStates(g: GlobalOptions) {
   return out;
 }
 
-import { prctl } from './sys/libc';
 function prctlSubreaper(): number {
   return prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 }

@@ -2,6 +2,7 @@
 // reaped by Node; an init in a new pid namespace is our grandchild, reparented to us as a
 // subreaper: we watch a pidfd (readable at exit) and reap it with waitpid.
 import type { ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import koffi from './sys/koffi';
 import { SysError, errno, syscall3, SYS, waitpid } from './sys/libc';
@@ -24,7 +25,7 @@ export function waitForExit(pid: number, child: ChildProcess): Promise<number> {
       const r = waitpid(pid, status, 1 /* WNOHANG */);
       if (r === 0) return; // not yet a zombie: spurious wake-up
       h.close();
-      require('node:fs').closeSync(pidfd);
+      closeSync(pidfd);
       if (r < 0) return resolve(255);
       const s = status.readInt32LE(0);
       const termsig = s & 0x7f;

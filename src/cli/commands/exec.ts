@@ -1,5 +1,5 @@
 // exec: run a process in a running container (runc exec).
-import { readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import type { Context } from '../main';
 import type { Process } from '../../spec/types';
@@ -107,7 +107,7 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
     ignorePaused: a['ignore-paused'],
     detach: a.detach,
   });
-  if (own) require('node:fs').closeSync(own.theirs);
+  if (own) closeSync(own.theirs);
   if (a.detach) {
     init.child.unref();
     return;
