@@ -95,7 +95,7 @@ export class RootfsBuilder {
     const opts = parseMountOptions(m.options);
     if (opts.extensions.has('tmpcopyup') && type !== 'tmpfs') throw new Error(`mounts[${dest}]: tmpcopyup is for tmpfs mounts only`);
     const idmapFd = this.o.idmapFds[index];
-    if (idmapFd !== undefined) return this.idmappedBindMount(m, dest, opts, idmapFd);
+    if (idmapFd !== undefined) return this.bindMount(m, dest, opts, idmapFd);
     if (isBindMount(m)) return this.bindMount(m, dest, opts);
     if (type === 'cgroup' || type === 'cgroup2') return this.mountCgroup(m, dest, opts);
 
@@ -125,54 +125,32 @@ export class RootfsBuilder {
     }
   }
 
-  private bindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>): void {
+  /**
+   * A bind mount; with `usernsFd`, an idmapped one (runtime-spec 1.2): a detached clone of the
+   * source tree (open_tree) given the user namespace the CLI prepared with the mount's mapping
+   * (mount_setattr MOUNT_ATTR_IDMAP), attached at the destination with move_mount.
+   */
+  private bindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>, usernsFd?: number): void {
     let source = m.source ?? '';
     if (!isAbsolute(source)) source = join(this.o.bundle, source);
     let st;
     try {
       st = statSync(source);
     } catch (e: any) {
+      if (usernsFd !== undefined) closeSync(usernsFd);
       throw new Error(`mounts[${dest}]: bind source ${source}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
     }
-    let fd = st.isDirectory() ? this.root.mkdirAll(dest) : this.root.mkfile(dest);
+    const tree = usernsFd === undefined ? -1 : this.idmappedTree(source, dest, opts, usernsFd);
     try {
-      doMount(source, fdPath(fd), 'bind', MS.BIND | (opts.flags & MS.REC), null, `bind mount ${source} on ${dest}`);
-      fd = this.reopen(fd, dest);
-      // Flags other than bind/rec need a remount of the bind (e.g. ro, nosuid).
-      const extra = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-      if (extra) this.remountBind(fd, dest, extra);
-      this.applyPropagation(fd, dest, opts.propagation);
-      this.applyRecursive(fd, dest, opts);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /**
-   * An idmapped bind mount (runtime-spec 1.2): a detached clone of the source tree
-   * (open_tree), given the user namespace the CLI prepared with the mount's mapping
-   * (mount_setattr MOUNT_ATTR_IDMAP), then attached at the destination (move_mount).
-   */
-  private idmappedBindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>, usernsFd: number): void {
-    let source = m.source ?? '';
-    if (!isAbsolute(source)) source = join(this.o.bundle, source);
-    const recursive = (opts.flags & MS.REC) !== 0 || opts.extensions.has('ridmap');
-    const OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000;
-    const tree = openTree(source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
-    if (tree < 0) throw new SysError(`mounts[${dest}]: open_tree ${source}`, errno());
-    try {
-      // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
-      const attr = Buffer.alloc(32);
-      attr.writeBigUInt64LE(0x100000n /* MOUNT_ATTR_IDMAP */, 0);
-      attr.writeBigUInt64LE(BigInt(usernsFd), 24);
-      if (mountSetattr(tree, attr, AT_EMPTY_PATH | (opts.extensions.has('ridmap') || recursive ? AT_RECURSIVE : 0)) < 0) {
-        throw new SysError(`mounts[${dest}]: idmap ${source}`, errno());
-      }
-      const isDir = statSync(source).isDirectory();
-      let fd = isDir ? this.root.mkdirAll(dest) : this.root.mkfile(dest);
+      let fd = st.isDirectory() ? this.root.mkdirAll(dest) : this.root.mkfile(dest);
       try {
-        if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach idmapped mount`, errno());
+        if (tree >= 0) {
+          if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach idmapped mount`, errno());
+        } else {
+          doMount(source, fdPath(fd), 'bind', MS.BIND | (opts.flags & MS.REC), null, `bind mount ${source} on ${dest}`);
+        }
         fd = this.reopen(fd, dest);
+        // Flags other than bind/rec need a remount of the bind (e.g. ro, nosuid).
         const extra = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
         if (extra) this.remountBind(fd, dest, extra);
         this.applyPropagation(fd, dest, opts.propagation);
@@ -181,7 +159,28 @@ export class RootfsBuilder {
         closeSync(fd);
       }
     } finally {
-      closeSync(tree);
+      if (tree >= 0) closeSync(tree);
+    }
+  }
+
+  /** A detached, idmapped clone of `source` (closes `usernsFd`). */
+  private idmappedTree(source: string, dest: string, opts: ReturnType<typeof parseMountOptions>, usernsFd: number): number {
+    const recursive = (opts.flags & MS.REC) !== 0 || opts.extensions.has('ridmap');
+    const OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0o2000000, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000;
+    try {
+      const tree = openTree(source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+      if (tree < 0) throw new SysError(`mounts[${dest}]: open_tree ${source}`, errno());
+      // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }
+      const attr = Buffer.alloc(32);
+      attr.writeBigUInt64LE(0x100000n /* MOUNT_ATTR_IDMAP */, 0);
+      attr.writeBigUInt64LE(BigInt(usernsFd), 24);
+      if (mountSetattr(tree, attr, AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0)) < 0) {
+        const e = errno();
+        closeSync(tree);
+        throw new SysError(`mounts[${dest}]: idmap ${source}`, e);
+      }
+      return tree;
+    } finally {
       closeSync(usernsFd);
     }
   }
