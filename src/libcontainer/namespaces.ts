@@ -1,5 +1,7 @@
-// Namespace types of the runtime-spec and their CLONE_NEW* flags.
-import type { Namespace, NamespaceType } from '../spec/types';
+// Namespace types of the runtime-spec, their CLONE_NEW* flags, and checks of joined paths.
+import { closeSync, openSync, readlinkSync } from 'node:fs';
+import type { Namespace, NamespaceType, Spec } from '../spec/types';
+import { RuntimeError } from './errors';
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
   mount: 0x00020000,
@@ -50,3 +52,37 @@ export function planNamespaces(list: Namespace[] = []): NamespacePlan {
   joins.sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   return { cloneFlags, joins, newTypes };
 }
+
+/**
+ * Checks each namespace joined by path before anything is created: the file must exist and be
+ * a namespace of the type it is given as (nsfs names it "<type>:[inode]" through /proc/self/fd).
+ * Kubernetes pods join their sandbox's namespaces by path: a wrong file would silently leave the
+ * container in the host's namespace of that type. nsexec.c passes the type to setns() as well.
+ * Masked and read-only paths need a mount namespace of the container's (runc's validator).
+ */
+export function checkNamespaces(spec: Spec, plan: NamespacePlan): void {
+  for (const j of plan.joins) {
+    const field = `linux.namespaces: ${j.type} namespace path ${j.path}`;
+    let fd: number;
+    try {
+      fd = openSync(j.path, 'r');
+    } catch (e: any) {
+      throw new RuntimeError(`${field}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
+    }
+    let link = '';
+    try {
+      link = readlinkSync(`/proc/self/fd/${fd}`);
+    } finally {
+      closeSync(fd);
+    }
+    const kind = /^([a-z_]+):\[\d+\]$/.exec(link)?.[1];
+    if (kind !== NS_FILE[j.type]) throw new RuntimeError(`${field}: not a ${j.type} namespace (${kind ? `it is a ${NS_KIND[kind] ?? kind} namespace` : 'not a namespace file'})`);
+  }
+  const hasMountNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
+  if (!hasMountNs && (spec.linux?.maskedPaths?.length || spec.linux?.readonlyPaths?.length)) {
+    throw new RuntimeError('linux.maskedPaths, linux.readonlyPaths: unable to restrict sys entries without a private MNT namespace');
+  }
+}
+
+/** nsfs kind ("mnt", "net") -> spec type. */
+const NS_KIND: Record<string, NamespaceType> = Object.fromEntries(Object.entries(NS_FILE).map(([t, f]) => [f, t as NamespaceType]));
