@@ -13,12 +13,15 @@
  * holds the other end). The CLI sends text lines ended by an empty line:
  *   join <type> <path>       setns() into the namespace of <type> (pid, user, ...) at <path>,
  *                            in the order given; the kernel checks that <path> is of <type>
- *   source <index> <path>    open <path> (the source of bind mount <index>) O_PATH now, as
- *                            the host's root and before any namespace: inside a user
+ *   source <index> <rec> <path>
+ *                            clone <path> (the source of bind mount <index>; with its
+ *                            submounts if <rec> is 1) as a detached mount (open_tree) now,
+ *                            as the host's root and before any namespace: inside a user
  *                            namespace it may be out of reach (runc's mount sources). The
  *                            fds are handed to the TypeScript init in $_RUNCTS_MOUNTFDS
- *                            ("index:fd,..."); a path that cannot be opened is left out, so
- *                            the init reports it with the mount's name.
+ *                            ("index:fd,..."), which attaches them with move_mount; a path
+ *                            that cannot be cloned is left out, so the init reports it with
+ *                            the mount's name.
  *   clone <flags>            unshare() these CLONE_NEW* flags (decimal)
  *   timens                   the new time namespace needs its offsets (before any child
  *                            exists): the CLI writes /proc/<pid>/timens_offsets, replies "ok"
@@ -41,10 +44,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -175,13 +191,15 @@ __attribute__((constructor)) static void nsexec(void)
 			join_types[njoin] = strdup(type);
 			join_paths[njoin++] = strdup(path);
 		} else if (!strncmp(line, "source ", 7)) {
-			char *index = line + 7, *path = strchr(index, ' ');
+			char *index = line + 7, *rec = strchr(index, ' '), *path = rec ? strchr(rec + 1, ' ') : NULL;
 			if (!path) {
 				errno = EINVAL;
 				die("bad source line", line);
 			}
+			*rec++ = '\0';
 			*path++ = '\0';
-			int fd = open(path, O_PATH | O_CLOEXEC);
+			int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+					      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*rec == '1' ? AT_RECURSIVE : 0));
 			if (fd >= 0) {
 				int n = snprintf(sources + sources_len, sizeof(sources) - sources_len, "%s%s:%d",
 						 sources_len ? "," : "", index, fd);

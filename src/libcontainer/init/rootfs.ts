@@ -140,9 +140,8 @@ export class RootfsBuilder {
   private bindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>, index: number, usernsFd?: number): void {
     let source = m.source ?? '';
     if (!isAbsolute(source)) source = join(this.o.bundle, source);
-    // The source as opened before the namespaces, when it could be (see mount-sources.ts).
+    // The source cloned before the namespaces, in a user namespace (see mount-sources.ts).
     const sourceFd = this.o.sourceFds[index];
-    const from = sourceFd === undefined ? source : fdPath(sourceFd);
     let st;
     try {
       st = sourceFd === undefined ? statSync(source) : fstatSync(sourceFd);
@@ -150,14 +149,14 @@ export class RootfsBuilder {
       if (usernsFd !== undefined) closeSync(usernsFd);
       throw new Error(`mounts[${dest}]: bind source ${source}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
     }
-    const tree = usernsFd === undefined ? -1 : this.idmappedTree(source, dest, opts, usernsFd);
+    const tree = usernsFd !== undefined ? this.idmappedTree(source, dest, opts, usernsFd) : sourceFd ?? -1;
     try {
       let fd = st.isDirectory() ? this.root.mkdirAll(dest) : this.root.mkfile(dest);
       try {
         if (tree >= 0) {
-          if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach idmapped mount`, errno());
+          if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach ${usernsFd !== undefined ? 'idmapped mount' : `bind mount of ${source}`}`, errno());
         } else {
-          doMount(from, fdPath(fd), 'bind', MS.BIND | (opts.flags & MS.REC), null, `bind mount ${source} on ${dest}`);
+          doMount(source, fdPath(fd), 'bind', MS.BIND | (opts.flags & MS.REC), null, `bind mount ${source} on ${dest}`);
         }
         fd = this.reopen(fd, dest);
         // Flags other than bind/rec need a remount of the bind (e.g. ro, nosuid).
@@ -169,7 +168,7 @@ export class RootfsBuilder {
         closeSync(fd);
       }
     } finally {
-      if (tree >= 0) closeSync(tree);
+      if (tree >= 0 && tree !== sourceFd) closeSync(tree);
     }
   }
 
