@@ -133,7 +133,7 @@ for (const name of runtimeNames()) {
     b.config.linux.cgroupsPath = `/iso-test-${process.pid}-notns`;
     b.write();
     const r = rt.detached(['run', '-d', '--bundle', b.dir, id()]);
-    assertRefused(r, /network namespace|config\.json/, b.config.linux.cgroupsPath);
+    assertRefused(r, /net(work)? namespace|config\.json/, b.config.linux.cgroupsPath);
   });
 
   // ---------------------------------------------------------------- rootfs and mounts (4-6)
