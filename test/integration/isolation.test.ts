@@ -118,6 +118,8 @@ for (const name of runtimeNames()) {
     try {
       b.config.linux.namespaces = b.config.linux.namespaces.map((ns: any) => (ns.type === 'uts' ? { type: 'uts', path: `/proc/${holder.pid}/ns/ipc` } : ns));
       b.config.linux.cgroupsPath = `/iso-test-${process.pid}-nstype`;
+      // No hostname: were the join accepted, it would be set in the host's uts namespace.
+      delete b.config.hostname;
       b.write();
       const before = hostname();
       const r = rt.detached(['run', '-d', '--bundle', b.dir, id()]);
@@ -152,6 +154,8 @@ for (const name of runtimeNames()) {
   }
 
   t('5. with --no-pivot, a nested user namespace cannot mount a fresh procfs', () => {
+    // Not root: mapping uid 0 of the parent namespace would need CAP_SETFCAP (kernel 5.12).
+    b.config.process.user = { uid: 1000, gid: 1000 };
     b.config.process.args = ['sh', '-c', 'unshare -Urmpf mount -t proc proc /mnt 2>&1 && echo MOUNTED || echo REFUSED'];
     b.write();
     const r = rt.run(['run', '--no-pivot', '--bundle', b.dir, id()]);
