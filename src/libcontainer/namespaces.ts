@@ -1,7 +1,11 @@
 // Namespace types of the runtime-spec, their CLONE_NEW* flags, and checks of joined paths.
-import { closeSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { Namespace, NamespaceType, Spec } from '../spec/types';
 import { RuntimeError } from './errors';
+import { ioctl } from './sys/libc';
+
+/** _IO(0xb7, 0x3): the CLONE_NEW* type of an nsfs file. */
+const NS_GET_NSTYPE = 0xb703;
 
 export const CLONE_FLAGS: Record<NamespaceType, number> = {
   mount: 0x00020000,
@@ -55,9 +59,10 @@ export function planNamespaces(list: Namespace[] = []): NamespacePlan {
 
 /**
  * Checks each namespace joined by path before anything is created: the file must exist and be
- * a namespace of the type it is given as (nsfs names it "<type>:[inode]" through /proc/self/fd).
- * Kubernetes pods join their sandbox's namespaces by path: a wrong file would silently leave the
- * container in the host's namespace of that type. nsexec.c passes the type to setns() as well.
+ * a namespace of the type it is given as (ioctl NS_GET_NSTYPE, which also works on a
+ * bind-mounted nsfs file). Kubernetes pods join their sandbox's namespaces by path: a wrong
+ * file would silently leave the container in the host's namespace of that type. nsexec.c
+ * passes the type to setns() as well, so the kernel checks again.
  * Masked and read-only paths need a mount namespace of the container's (runc's validator).
  */
 export function checkNamespaces(spec: Spec, plan: NamespacePlan): void {
@@ -69,20 +74,18 @@ export function checkNamespaces(spec: Spec, plan: NamespacePlan): void {
     } catch (e: any) {
       throw new RuntimeError(`${field}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
     }
-    let link = '';
+    let nstype: number;
     try {
-      link = readlinkSync(`/proc/self/fd/${fd}`);
+      nstype = ioctl(fd, NS_GET_NSTYPE, 0);
     } finally {
       closeSync(fd);
     }
-    const kind = /^([a-z_]+):\[\d+\]$/.exec(link)?.[1];
-    if (kind !== NS_FILE[j.type]) throw new RuntimeError(`${field}: not a ${j.type} namespace (${kind ? `it is a ${NS_KIND[kind] ?? kind} namespace` : 'not a namespace file'})`);
+    if (nstype === CLONE_FLAGS[j.type]) continue;
+    const actual = (Object.keys(CLONE_FLAGS) as NamespaceType[]).find((t) => CLONE_FLAGS[t] === nstype);
+    throw new RuntimeError(`${field}: not a ${j.type} namespace (${actual ? `it is a ${actual} namespace` : 'not a namespace file'})`);
   }
   const hasMountNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
   if (!hasMountNs && (spec.linux?.maskedPaths?.length || spec.linux?.readonlyPaths?.length)) {
     throw new RuntimeError('linux.maskedPaths, linux.readonlyPaths: unable to restrict sys entries without a private MNT namespace');
   }
 }
-
-/** nsfs kind ("mnt", "net") -> spec type. */
-const NS_KIND: Record<string, NamespaceType> = Object.fromEntries(Object.entries(NS_FILE).map(([t, f]) => [f, t as NamespaceType]));
