@@ -82,7 +82,7 @@ export function checkNamespaces(spec: Spec, plan: NamespacePlan): void {
     }
     if (nstype === CLONE_FLAGS[j.type]) continue;
     const actual = (Object.keys(CLONE_FLAGS) as NamespaceType[]).find((t) => CLONE_FLAGS[t] === nstype);
-    throw new RuntimeError(`${field}: not a ${j.type} namespace (${actual ? `it is a ${actual} namespace` : 'not a namespace file'})`);
+    throw new RuntimeError(`${field}: not a ${j.type} namespace (${actual ? `it is of type ${actual}` : 'not a namespace file'})`);
   }
   const hasMountNs = (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
   if (!hasMountNs && (spec.linux?.maskedPaths?.length || spec.linux?.readonlyPaths?.length)) {
