@@ -42,7 +42,7 @@ export interface RootfsOptions {
   inCgroupNs: boolean;
   /** Mount index -> user namespace fd for idmapped mounts (see InitConfig.idmapFds). */
   idmapFds: Record<number, number>;
-  /** Mount index -> O_PATH fd of a bind source opened before the namespaces (mount-sources.ts). */
+  /** Mount index -> detached clone (open_tree) of a bind source made before the namespaces (mount-sources.ts). */
   sourceFds: Record<number, number>;
 }
 
