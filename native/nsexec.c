@@ -12,7 +12,16 @@
  * Protocol, over the unix socket whose fd number is in $_RUNCTS_INITPIPE (the runtime's CLI
  * holds the other end). The CLI sends text lines ended by an empty line:
  *   join <type> <path>       setns() into the namespace of <type> (pid, user, ...) at <path>,
- *                            in the order given
+ *                            in the order given; the kernel checks that <path> is of <type>
+ *   source <index> <rec> <path>
+ *                            clone <path> (the source of bind mount <index>; with its
+ *                            submounts if <rec> is 1) as a detached mount (open_tree) now,
+ *                            as the host's root and before any namespace: inside a user
+ *                            namespace it may be out of reach (runc's mount sources). The
+ *                            fds are handed to the TypeScript init in $_RUNCTS_MOUNTFDS
+ *                            ("index:fd,..."), which attaches them with move_mount; a path
+ *                            that cannot be cloned is left out, so the init reports it with
+ *                            the mount's name.
  *   clone <flags>            unshare() these CLONE_NEW* flags (decimal)
  *   timens                   the new time namespace needs its offsets (before any child
  *                            exists): the CLI writes /proc/<pid>/timens_offsets, replies "ok"
@@ -35,16 +44,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
 #define MAX_JOIN 16
 #define MAX_LINE 4096
+
+struct ns_type {
+	const char *name;
+	int flag;
+};
+
+/* The runtime-spec's namespace types and the CLONE_NEW* flag setns() must be given for each. */
+static const struct ns_type ns_types[] = {
+	{ "mount", CLONE_NEWNS },     { "uts", CLONE_NEWUTS },	   { "ipc", CLONE_NEWIPC },
+	{ "user", CLONE_NEWUSER },    { "pid", CLONE_NEWPID },	   { "network", CLONE_NEWNET },
+	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+static int ns_flag(const char *type)
+{
+	for (size_t i = 0; i < sizeof(ns_types) / sizeof(ns_types[0]); i++)
+		if (!strcmp(ns_types[i].name, type))
+			return ns_types[i].flag;
+	return -1;
+}
 
 static int sync_fd = -1;
 
@@ -115,7 +157,10 @@ __attribute__((constructor)) static void nsexec(void)
 
 	char line[MAX_LINE];
 	char *join_paths[MAX_JOIN];
+	char *join_types[MAX_JOIN];
 	int join_fds[MAX_JOIN];
+	char sources[MAX_LINE] = "";
+	size_t sources_len = 0;
 	int joined_pid_or_time = 0;
 	int joined_user = 0;
 	int njoin = 0;
@@ -134,12 +179,36 @@ __attribute__((constructor)) static void nsexec(void)
 				die("bad join line", line);
 			}
 			*path++ = '\0';
+			if (ns_flag(type) < 0) {
+				errno = EINVAL;
+				die("unknown namespace type", type);
+			}
 			/* A joined pid or time namespace, like a new one, applies to children only. */
 			if (!strcmp(type, "pid") || !strcmp(type, "time"))
 				joined_pid_or_time = 1;
 			if (!strcmp(type, "user"))
 				joined_user = 1;
+			join_types[njoin] = strdup(type);
 			join_paths[njoin++] = strdup(path);
+		} else if (!strncmp(line, "source ", 7)) {
+			char *index = line + 7, *rec = strchr(index, ' '), *path = rec ? strchr(rec + 1, ' ') : NULL;
+			if (!path) {
+				errno = EINVAL;
+				die("bad source line", line);
+			}
+			*rec++ = '\0';
+			*path++ = '\0';
+			int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+					      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*rec == '1' ? AT_RECURSIVE : 0));
+			if (fd >= 0) {
+				int n = snprintf(sources + sources_len, sizeof(sources) - sources_len, "%s%s:%d",
+						 sources_len ? "," : "", index, fd);
+				if (n < 0 || (size_t)n >= sizeof(sources) - sources_len) {
+					errno = E2BIG;
+					die("source", "too many bind mount sources");
+				}
+				sources_len += n;
+			}
 		} else if (!strncmp(line, "clone ", 6)) {
 			clone_flags = atoi(line + 6);
 		} else if (!strcmp(line, "timens")) {
@@ -156,11 +225,17 @@ __attribute__((constructor)) static void nsexec(void)
 		if (join_fds[i] < 0)
 			die("open namespace", join_paths[i]);
 	}
+	/* With the type given, the kernel refuses a file that is another kind of namespace. */
 	for (int i = 0; i < njoin; i++) {
-		if (setns(join_fds[i], 0) < 0)
-			die("setns", join_paths[i]);
+		if (setns(join_fds[i], ns_flag(join_types[i])) < 0) {
+			char what[64];
+			snprintf(what, sizeof(what), "%s namespace", join_types[i]);
+			die("failed to setns into", what);
+		}
 		close(join_fds[i]);
 	}
+	if (sources_len && setenv("_RUNCTS_MOUNTFDS", sources, 1) < 0)
+		die("setenv", "_RUNCTS_MOUNTFDS");
 
 	/* A new user namespace comes first, so that every other new namespace is owned by it. */
 	if (clone_flags & CLONE_NEWUSER) {
@@ -211,6 +286,8 @@ __attribute__((constructor)) static void nsexec(void)
 	} else {
 		say("pid %d", getpid());
 	}
-	for (int i = 0; i < njoin; i++)
+	for (int i = 0; i < njoin; i++) {
 		free(join_paths[i]);
+		free(join_types[i]);
+	}
 }

@@ -8,7 +8,7 @@ import { newManager, loadManager, withDefaultDevices, type CgroupManager } from 
 import { RuntimeError } from './errors';
 import { runHooks } from './hooks';
 import { spawnInit, type SpawnedInit } from './init-process';
-import { CLONE_FLAGS, NS_FILE, planNamespaces } from './namespaces';
+import { CLONE_FLAGS, NS_FILE, checkNamespaces, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
 import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
 import { check, kill as sysKill, mkfifo, open as openFd, prctl } from './sys/libc';
@@ -105,9 +105,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   checkNetDevices(spec);
   const idmapped = idmappedMounts(spec);
   const plan = planNamespaces(spec.linux?.namespaces);
-  for (const j of plan.joins) {
-    if (!existsSync(j.path)) throw new RuntimeError(`linux.namespaces: ${j.type} namespace path ${j.path}: no such file or directory`);
-  }
+  checkNamespaces(spec, plan);
 
   st.create();
   st.lock();

@@ -24,6 +24,7 @@ import type { IDMapping } from '../spec/types';
 import type { InitConfig } from './init/config';
 import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
 import { RuntimeError } from './errors';
+import { mountSourceLines } from './mount-sources';
 
 /** dist/ of this installation: the CLI bundle lives there next to init.cjs and nsexec.so. */
 export const DIST_DIR = __dirname;
@@ -166,6 +167,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   for (const j of o.plan.joins) if (j.type !== 'mount') boot += `join ${j.type} ${j.path}\n`;
   // The cgroup namespace too is left to TypeScript: it must come after the move into the
   // container's cgroups, which now overlaps with node's start-up.
+  if (o.config.mode === 'create') boot += mountSourceLines(o.config.spec, o.config.bundle);
   const cloneFlags = o.plan.cloneFlags & ~CLONE_FLAGS.cgroup;
   if (cloneFlags) boot += `clone ${cloneFlags}\n`;
   const offsets = Object.entries(o.timeOffsets ?? {});

@@ -3,14 +3,16 @@
 // "ready", waits on exec.fifo for `start`, and execve()s the container's program.
 // This file is its own esbuild bundle (dist/init.cjs): everything is loaded before pivot_root,
 // and nothing the CLI needs (yargs, validators) is loaded here.
-import { closeSync, existsSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { Hook } from '../../spec/types';
 import type { InitConfig, InitMessage } from './config';
-import { RootfsBuilder, finalizeRootfs } from './rootfs';
+import { RootfsBuilder, chrootToRootfs, finalizeRootfs } from './rootfs';
+import { openProcRoot, reopenOwnFd, writeProc } from './procfs';
+import { takeMountSourceFds } from '../mount-sources';
 import { setupConsole } from './console';
 import { applyCpuAffinity, applyCredentials, applyIoPriority, applyMemoryPolicy, applyPersonality, applyRlimits, applyScheduler, applySysctl, setNoNewPrivs, setgroupsAllowed } from './process';
-import { SysError, check, chdir, closeRangeCloexec, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare, joinSessionKeyring, describeKey, setKeyPerm } from '../sys/libc';
+import { SysError, check, chdir, closeRangeCloexec, dup3, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare, joinSessionKeyring, describeKey, setKeyPerm } from '../sys/libc';
 import { installSeccomp } from '../../seccomp/install';
 import { sendFd } from '../sys/fdpass';
 import { O } from './root';
@@ -91,22 +93,39 @@ function joinMountNamespace(path: string): void {
   closeSync(fd);
 }
 
-/** Everything between the namespaces and execve that `create` and `exec` share. */
-function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeExec?: () => void }): never {
+/** The pty (process.terminal): for the init it is bound over /dev/console as well. */
+function setupTerminal(cfg: InitConfig): void {
+  if (cfg.consoleSocketFd < 0) throw new Error('process.terminal is true but no --console-socket was given');
+  setupConsole(cfg.consoleSocketFd, cfg.process.consoleSize, cfg.mode === 'create');
+}
+
+/** chdir to process.cwd; with `tolerateDenied`, EACCES/EPERM returns false (try again later). */
+function enterCwd(cwd: string, tolerateDenied: boolean): boolean {
+  if (chdir(cwd) === 0) return true;
+  const e = errno();
+  if (tolerateDenied && (e === 13 || e === 1)) return false;
+  throw new SysError(`chdir to cwd ("${cwd}") set in config.json`, e);
+}
+
+/**
+ * Everything between the namespaces and execve that `create` and `exec` share. The seccomp
+ * filter, capabilities and no_new_privs are in place before anything runs in the container:
+ * startContainer hooks (in `afterReady`) run under the filter, as with runc.
+ */
+function finishAndExec(cfg: InitConfig, opts: { consoleReady?: boolean; afterReady?: (lockDown: () => void) => void }): never {
   const { spec, process: proc } = cfg;
-  if (proc.terminal) {
-    if (cfg.consoleSocketFd < 0) throw new Error('process.terminal is true but no --console-socket was given');
-    setupConsole(cfg.consoleSocketFd, proc.consoleSize, cfg.mode === 'create');
-  }
+  if (proc.terminal && !opts.consoleReady) setupTerminal(cfg);
   applyRlimits(proc);
   applyScheduler(proc.scheduler);
   applyIoPriority(proc.ioPriority);
   applyCpuAffinity(proc.execCPUAffinity?.initial, 'process.execCPUAffinity.initial');
   applyApparmor(proc.apparmorProfile);
 
-  // The program must exist before we say ready: `create` fails, not `start`.
+  // The program must exist before we say ready: `create` fails, not `start`. Like runc, the
+  // cwd is entered while still privileged (a directory the user cannot search, /root for
+  // uid 42) and, if that was refused (root squashed in a user namespace), again as the user.
   const env = withHome(proc.env ?? [], proc.user.uid);
-  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
+  const inCwd = enterCwd(proc.cwd, true);
   const args = proc.args ?? [];
   if (!args.length) throw new Error('process.args must not be empty');
   const path = lookPath(args[0]!, env);
@@ -120,16 +139,20 @@ function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeE
     const listener = installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
     if (notify) {
       if (cfg.fdSocketFd < 0) throw new Error('seccomp: no socket to pass the notify listener on');
+      // From here any syscall of ours may be one the agent must answer (read, close, openat,
+      // execve...): the listener is sent first, and our own reference to it goes without a
+      // close(2) (dup3 over it), so that once the agent has it nothing waits on us.
       sendFd(cfg.fdSocketFd, 'seccompFd', listener);
-      closeSync(listener);
+      check(dup3(cfg.fdSocketFd, listener, O.CLOEXEC), 'drop our seccomp listener');
       send({ type: 'seccomp-listener' });
       const r = receive();
       if (r.type !== 'seccomp-listener-done') throw new Error(r.message ?? 'seccomp: the runtime could not deliver the notify listener');
+      closeSync(listener);
     }
   }
   if (cfg.fdSocketFd >= 0) closeSync(cfg.fdSocketFd);
   applyCredentials(proc, { setgroupsAllowed: setgroupsAllowed(), warn });
-  if (chdir(proc.cwd) < 0) throw new SysError(`chdir to cwd ("${proc.cwd}") set in config.json`, errno());
+  if (!inCwd) enterCwd(proc.cwd, false);
   if (proc.noNewPrivileges) setNoNewPrivs();
   umask(proc.user.umask ?? 0o022);
 
@@ -138,12 +161,18 @@ function finishAndExec(cfg: InitConfig, opts: { afterReady?: () => void; beforeE
   // stdio and the passed fds must survive execve.
   closeRangeCloexec(3 + cfg.passFds);
   for (let fd = 0; fd < 3 + cfg.passFds; fd++) fcntl(fd, 2 /* F_SETFD */, 0);
+  // With no_new_privs the filter comes last (it need not allow what we do before), but before
+  // anything of the container's runs: startContainer hooks and the program.
+  let lateSeccomp = !!cfg.seccomp && !!proc.noNewPrivileges && !notify;
+  const lockDown = () => {
+    if (lateSeccomp) installSeccomp(Buffer.from(cfg.seccomp!.bpf, 'base64'), cfg.seccomp!.flags);
+    lateSeccomp = false;
+  };
   send({ type: 'ready' });
   closeSync(syncFd);
-  opts.afterReady?.();
+  opts.afterReady?.(lockDown);
   applyCpuAffinity(proc.execCPUAffinity?.final, 'process.execCPUAffinity.final');
-  opts.beforeExec?.();
-  if (cfg.seccomp && proc.noNewPrivileges && !notify) installSeccomp(Buffer.from(cfg.seccomp.bpf, 'base64'), cfg.seccomp.flags);
+  lockDown();
   execve(path, [...args, null] as any, [...env, null] as any);
   throw new SysError(`exec ${args[0]}`, errno());
 }
@@ -181,15 +210,24 @@ function createMain(cfg: InitConfig): never {
   const inUserNs = newNs.has('user') || (spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
   // exec.fifo (an O_PATH fd from the CLI) is reopened through /proc after pivot_root.
   const fifoFd = cfg.fifoFd;
+  const sourceFds = takeMountSourceFds();
   if (cfg.joinMount) joinMountNamespace(cfg.joinMount);
 
-  // 1. The filesystem (only with a new mount namespace: otherwise it is not ours to change).
+  // 1. The filesystem, in the container's mount namespace, new or joined (runc prepares a
+  // joined one as a new one). Without one, the host's mounts are not ours to change: the
+  // process is only confined to the rootfs (chroot, below).
   let rootfs: RootfsBuilder | undefined;
-  if (newNs.has('mount')) {
-    rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, inCgroupNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup'), idmapFds: cfg.idmapFds ?? {} });
-    rootfs.mountAll();
-    rootfs.createDevices();
-    rootfs.setupDevSymlinks();
+  try {
+    if (newNs.has('mount') || cfg.joinMount) {
+      rootfs = new RootfsBuilder({ spec, rootfs: cfg.rootfs, bundle: cfg.bundle, inUserNs, inCgroupNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup'), idmapFds: cfg.idmapFds ?? {}, sourceFds });
+      rootfs.mountAll();
+      rootfs.createDevices();
+      rootfs.setupDevSymlinks();
+    } else if (spec.mounts?.length) {
+      warn('mounts are not applied: the container has no mount namespace of its own');
+    }
+  } finally {
+    for (const fd of Object.values(sourceFds)) closeSync(fd);
   }
 
   // 2. prestart and createRuntime hooks run in the runtime's namespaces, by the CLI.
@@ -200,27 +238,39 @@ function createMain(cfg: InitConfig): never {
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
   const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid });
   for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
-  if (rootfs) rootfs.switchRoot(cfg.noPivot);
+  if (rootfs) {
+    rootfs.switchRoot(cfg.noPivot);
+  } else {
+    openProcRoot(); // the host's /proc, the only one there is (procfs.ts)
+    chrootToRootfs(cfg.rootfs);
+  }
 
   if (!cfg.noNewKeyring) newSessionKeyring(cfg.id);
+  // The console before the rootfs is finalised (runc): /dev may become read-only.
+  if (spec.process?.terminal) setupTerminal(cfg);
 
   // 4. Identity of the host (uts), kernel parameters, protected paths, process attributes.
   if (spec.hostname !== undefined && spec.hostname !== '') check(sethostname(spec.hostname, Buffer.byteLength(spec.hostname)), `sethostname ${spec.hostname}`);
   if (spec.domainname) check(setdomainname(spec.domainname, Buffer.byteLength(spec.domainname)), `setdomainname ${spec.domainname}`);
   applySysctl(spec.linux?.sysctl);
-  if (rootfs) finalizeRootfs(spec);
+  if (rootfs) {
+    rootfs.finishDev();
+    finalizeRootfs(spec);
+  }
   applyPersonality(spec.linux?.personality);
   applyMemoryPolicy(spec.linux?.memoryPolicy);
 
   return finishAndExec(cfg, {
+    consoleReady: true,
     // Wait for `start`: opening the fifo for writing blocks until it opens it for reading.
-    // (A process may always reopen its own fds through /proc/self/fd, dumpable or not.)
-    // startContainer hooks run now, so that `start` learns of a failure: "0" means the
-    // program is being executed, anything else is the error.
-    afterReady() {
-      const w = check(open(`/proc/self/fd/${fifoFd}`, O.WRONLY | O.CLOEXEC, 0), 'open exec fifo');
+    // (A process may always reopen its own fds through /proc, dumpable or not.)
+    // startContainer hooks run now, under the seccomp filter, so that `start` learns of a
+    // failure: "0" means the program is being executed, anything else is the error.
+    afterReady(lockDown) {
+      const w = reopenOwnFd(fifoFd, O.WRONLY, 'open exec fifo');
       closeSync(fifoFd);
       try {
+        lockDown();
         for (const h of spec.hooks?.startContainer ?? []) runHook('startContainer', h, hookState('created'));
       } catch (e: any) {
         writeSync(w, `1${e.message}`);
@@ -248,19 +298,20 @@ function newSessionKeyring(id: string): void {
   if (setKeyPerm(key, perm | 0x080000 /* KEY_USR_SEARCH */) < 0) throw new SysError('set session keyring permissions', errno());
 }
 
-/** AppArmor: the profile applies at execve ("exec <profile>" in attr/exec), as runc does. */
+/** AppArmor: the profile applies at execve ("exec <profile>" in attr/exec), as runc does;
+ * written through the verified procfs handle (procfs.ts). */
 function applyApparmor(profile?: string): void {
   if (!profile) return;
-  const data = `exec ${profile}`;
-  for (const f of ['/proc/thread-self/attr/apparmor/exec', '/proc/thread-self/attr/exec']) {
+  const what = `apparmor: set profile ${profile}`;
+  for (const f of ['thread-self/attr/apparmor/exec', 'thread-self/attr/exec']) {
     try {
-      writeFileSync(f, data);
+      writeProc(f, `exec ${profile}`, what);
       return;
     } catch (e: any) {
-      if (e.code !== 'ENOENT') throw new Error(`apparmor: set profile ${profile}: ${e.code ?? e.message}`);
+      if (!(e instanceof SysError && e.errno === 2)) throw e;
     }
   }
-  throw new Error(`apparmor: set profile ${profile}: AppArmor is not available`);
+  throw new Error(`${what}: AppArmor is not available`);
 }
 
 function main(): void {

@@ -1,10 +1,11 @@
 // The process attributes the init applies to itself just before execve(): they are per-process
 // or per-thread kernel state, so they must be set by the process that becomes the container's
 // program. Order follows runc (standard_init_linux.go, finalizeNamespace).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { fstatSync, readFileSync, statSync } from 'node:fs';
 import type { Process, LinuxPersonality, LinuxMemoryPolicy, Scheduler, IOPriority } from '../../spec/types';
 import { capMasks, lastCap } from '../capabilities';
-import { SysError, capset, check, errno, personality, prctl, sched_setaffinity, setgroups, setresgid, setresuid, setrlimit, syscall3, SYS, sysSchedSetattr, setMempolicy } from '../sys/libc';
+import { writeProc } from './procfs';
+import { SysError, capset, fchown, check, errno, personality, prctl, sched_setaffinity, setgroups, setresgid, setresuid, setrlimit, syscall3, SYS, sysSchedSetattr, setMempolicy } from '../sys/libc';
 
 const PR = {
   SET_PDEATHSIG: 1,
@@ -43,15 +44,9 @@ export function applyRlimits(p: Process): void {
   }
 }
 
+/** Through the verified procfs handle (procfs.ts): a mount over the file is refused. */
 export function applySysctl(sysctl: Record<string, string> = {}): void {
-  for (const [k, v] of Object.entries(sysctl)) {
-    const path = '/proc/sys/' + k.replace(/\./g, '/');
-    try {
-      writeFileSync(path, v);
-    } catch (e: any) {
-      throw new Error(`linux.sysctl: write ${k}=${v}: ${e.code ?? e.message}`);
-    }
-  }
+  for (const [k, v] of Object.entries(sysctl)) writeProc('sys/' + k.replace(/\./g, '/'), v, `linux.sysctl: write ${k}=${v}`);
 }
 
 const PERSONALITY_DOMAIN: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
@@ -160,6 +155,7 @@ export function applyCredentials(p: Process, opts: { setgroupsAllowed: boolean; 
   }
   check(prctl(PR.SET_KEEPCAPS, 1, 0, 0, 0), 'prctl(PR_SET_KEEPCAPS)');
   const { uid, gid, additionalGids = [] } = p.user;
+  fixStdioOwner(uid);
   if (opts.setgroupsAllowed) {
     const groups = Buffer.alloc(4 * Math.max(1, additionalGids.length));
     additionalGids.forEach((g, i) => groups.writeUInt32LE(g, i * 4));
@@ -186,5 +182,30 @@ export function setgroupsAllowed(): boolean {
     return readFileSync('/proc/self/setgroups', 'utf8').trim() !== 'deny';
   } catch {
     return true;
+  }
+}
+
+/**
+ * runc's fixStdioPermissions: before the switch to the process' user, its terminal (and pipes)
+ * on stdio are given to that uid (the group, tty's, is kept), so that the process can reopen
+ * them (/dev/stdout, `tty`). /dev/null is left alone; so are regular files, which belong to
+ * the caller. EINVAL/EPERM (an owner not mapped in the user namespace) are not errors.
+ */
+function fixStdioOwner(uid: number): void {
+  let nullRdev = -1;
+  try {
+    nullRdev = statSync('/dev/null').rdev;
+  } catch {
+    // no /dev/null in the container
+  }
+  for (const fd of [0, 1, 2]) {
+    let st;
+    try {
+      st = fstatSync(fd);
+    } catch {
+      continue;
+    }
+    if (st.uid === uid || st.isFile() || st.isDirectory() || (st.isCharacterDevice() && st.rdev === nullRdev)) continue;
+    if (fchown(fd, uid, 0xffffffff) < 0 && errno() !== 22 && errno() !== 1) throw new SysError(`chown stdio fd ${fd} to uid ${uid}`, errno());
   }
 }

@@ -8,6 +8,7 @@ import type { LinuxDevice, Mount, Spec } from '../../spec/types';
 import { MS, parseMountOptions, propagationFlag } from '../mount-options';
 import { SysError, check, chdir, chroot, errno, fchdir, fchmodat, fchownat, mknodat, mount, mountSetattr, moveMountFd, open, openTree, pivotRoot, statfs, symlinkat, umount2, unlinkat } from '../sys/libc';
 import { O, Root, fdPath } from './root';
+import { isBindMount } from '../mount-sources';
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -41,11 +42,15 @@ export interface RootfsOptions {
   inCgroupNs: boolean;
   /** Mount index -> user namespace fd for idmapped mounts (see InitConfig.idmapFds). */
   idmapFds: Record<number, number>;
+  /** Mount index -> detached clone (open_tree) of a bind source made before the namespaces (mount-sources.ts). */
+  sourceFds: Record<number, number>;
 }
 
 export class RootfsBuilder {
   readonly root: Root;
   private readonly devIsBind: boolean;
+  /** A read-only /dev tmpfs is remounted read-only once its devices and links exist. */
+  private devReadonly?: { flags: number; data: string | null };
 
   constructor(private readonly o: RootfsOptions) {
     this.devIsBind = (o.spec.mounts ?? []).some((m) => cleanDest(m.destination) === '/dev' && isBindMount(m));
@@ -95,9 +100,10 @@ export class RootfsBuilder {
     const opts = parseMountOptions(m.options);
     if (opts.extensions.has('tmpcopyup') && type !== 'tmpfs') throw new Error(`mounts[${dest}]: tmpcopyup is for tmpfs mounts only`);
     const idmapFd = this.o.idmapFds[index];
-    if (idmapFd !== undefined) return this.bindMount(m, dest, opts, idmapFd);
-    if (isBindMount(m)) return this.bindMount(m, dest, opts);
+    if (idmapFd !== undefined) return this.bindMount(m, dest, opts, index, idmapFd);
+    if (isBindMount(m)) return this.bindMount(m, dest, opts, index);
     if (type === 'cgroup' || type === 'cgroup2') return this.mountCgroup(m, dest, opts);
+    if (type === 'proc' || type === 'sysfs') this.checkOrdinaryDirectory(dest, type);
 
     let fd = this.root.mkdirAll(dest);
     try {
@@ -117,7 +123,8 @@ export class RootfsBuilder {
           closeSync(copyUp);
         }
       }
-      if (roLater) doMount(null, fdPath(fd), null, flags | MS.REMOUNT | MS.RDONLY, opts.data || null, `remount ${dest} read-only`);
+      if (roLater && dest === '/dev' && !this.devIsBind) this.devReadonly = { flags, data: opts.data || null };
+      else if (roLater) doMount(null, fdPath(fd), null, flags | MS.REMOUNT | MS.RDONLY, opts.data || null, `remount ${dest} read-only`);
       this.applyPropagation(fd, dest, opts.propagation);
       this.applyRecursive(fd, dest, opts);
     } finally {
@@ -130,22 +137,24 @@ export class RootfsBuilder {
    * source tree (open_tree) given the user namespace the CLI prepared with the mount's mapping
    * (mount_setattr MOUNT_ATTR_IDMAP), attached at the destination with move_mount.
    */
-  private bindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>, usernsFd?: number): void {
+  private bindMount(m: Mount, dest: string, opts: ReturnType<typeof parseMountOptions>, index: number, usernsFd?: number): void {
     let source = m.source ?? '';
     if (!isAbsolute(source)) source = join(this.o.bundle, source);
+    // The source cloned before the namespaces, in a user namespace (see mount-sources.ts).
+    const sourceFd = this.o.sourceFds[index];
     let st;
     try {
-      st = statSync(source);
+      st = sourceFd === undefined ? statSync(source) : fstatSync(sourceFd);
     } catch (e: any) {
       if (usernsFd !== undefined) closeSync(usernsFd);
       throw new Error(`mounts[${dest}]: bind source ${source}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
     }
-    const tree = usernsFd === undefined ? -1 : this.idmappedTree(source, dest, opts, usernsFd);
+    const tree = usernsFd !== undefined ? this.idmappedTree(source, dest, opts, usernsFd) : sourceFd ?? -1;
     try {
       let fd = st.isDirectory() ? this.root.mkdirAll(dest) : this.root.mkfile(dest);
       try {
         if (tree >= 0) {
-          if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach idmapped mount`, errno());
+          if (moveMountFd(tree, fd) < 0) throw new SysError(`mounts[${dest}]: attach ${usernsFd !== undefined ? 'idmapped mount' : `bind mount of ${source}`}`, errno());
         } else {
           doMount(source, fdPath(fd), 'bind', MS.BIND | (opts.flags & MS.REC), null, `bind mount ${source} on ${dest}`);
         }
@@ -159,7 +168,7 @@ export class RootfsBuilder {
         closeSync(fd);
       }
     } finally {
-      if (tree >= 0) closeSync(tree);
+      if (tree >= 0 && tree !== sourceFd) closeSync(tree);
     }
   }
 
@@ -182,6 +191,22 @@ export class RootfsBuilder {
       return tree;
     } finally {
       closeSync(usernsFd);
+    }
+  }
+
+  /**
+   * procfs and sysfs only on a real directory of the rootfs (runc): a symlink there, even one
+   * resolving inside the rootfs, is refused rather than followed.
+   */
+  private checkOrdinaryDirectory(dest: string, type: string): void {
+    const slash = dest.lastIndexOf('/');
+    const parent = this.root.tryOpen(dest.slice(0, slash) || '/', O.PATH | O.DIRECTORY);
+    if (parent < 0) return; // created below, as a directory
+    try {
+      const st = lstatSync(`${fdPath(parent)}/${dest.slice(slash + 1)}`, { throwIfNoEntry: false });
+      if (st && !st.isDirectory()) throw new Error(`mounts[${dest}]: filesystem "${type}" must be mounted on ordinary directory`);
+    } finally {
+      closeSync(parent);
     }
   }
 
@@ -324,12 +349,20 @@ export class RootfsBuilder {
     }
   }
 
+  /** The /dev tmpfs read-only at last, if asked (runc's finalizeRootfs): after the console too. */
+  finishDev(): void {
+    if (!this.devReadonly) return;
+    const { flags, data } = this.devReadonly;
+    doMount(null, '/dev', null, flags | MS.REMOUNT | MS.RDONLY, data, 'remount /dev read-only');
+  }
+
   /** pivot_root(".", ".") then detach the old root (runc's pivotRoot), or move + chroot. */
   switchRoot(noPivot: boolean): void {
     const newRoot = this.root.open('.', O.RDONLY | O.DIRECTORY);
     try {
       check(fchdir(newRoot), 'chdir to rootfs');
       if (noPivot) {
+        hideHostProcAndSys(this.o.rootfs);
         doMount(this.o.rootfs, '/', null, MS.MOVE, null, 'move rootfs to /');
         check(chroot('.'), 'chroot');
       } else {
@@ -356,6 +389,46 @@ export class RootfsBuilder {
       doMount(null, '/', null, f, null, `make / ${prop}`);
     }
   }
+}
+
+/**
+ * --no-pivot (runc's msMoveRoot): the host's root stays in the mount namespace under the
+ * chroot, and the kernel lets a nested user namespace mount a new procfs or sysfs whenever a
+ * fully visible one exists in it. So every full procfs and sysfs mount outside the rootfs is
+ * detached (made rslave first so the host keeps its own), or covered with a tmpfs when that is
+ * not permitted.
+ */
+function hideHostProcAndSys(rootfs: string): void {
+  const inside = (p: string) => p === rootfs || p.startsWith(rootfs + '/');
+  const targets: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    const sep = f.indexOf('-');
+    if (sep < 0) continue;
+    const fstype = f[sep + 1];
+    const point = unescapeMountinfo(f[4]!);
+    if (f[3] === '/' && (fstype === 'proc' || fstype === 'sysfs') && !inside(point)) targets.push(point);
+  }
+  for (const p of targets) {
+    if (mount(null, p, null, MS.SLAVE | MS.REC, null) < 0) {
+      if (errno() === 2) continue; // under a mount point detached already
+      throw new SysError(`make ${p} rslave`, errno());
+    }
+    if (umount2(p, 2 /* MNT_DETACH */) === 0) continue;
+    const e = errno();
+    if (e !== 22 && e !== 1) throw new SysError(`unmount ${p}`, e);
+    doMount('tmpfs', p, 'tmpfs', 0, null, `cover ${p}`);
+  }
+}
+
+/**
+ * No mount namespace of the container's own: its mounts are not ours to make (they would be
+ * the host's), but the process is still confined to root.path (runc chroots).
+ */
+export function chrootToRootfs(rootfs: string): void {
+  check(chdir(rootfs), `chdir to rootfs ${rootfs}`);
+  check(chroot('.'), `chroot ${rootfs}`);
+  check(chdirRoot(), 'chdir /');
 }
 
 /** Copies a directory's contents with modes and owners (tmpcopyup); symlinks stay as they are. */
@@ -439,9 +512,6 @@ function cleanDest(dest: string): string {
   return '/' + parts.join('/');
 }
 
-function isBindMount(m: Mount): boolean {
-  return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
-}
 
 function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));

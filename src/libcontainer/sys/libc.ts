@@ -89,6 +89,7 @@ export const setdomainname = fn('int setdomainname(const char *, size_t)');
 export const mknod = fn('int mknod(const char *, unsigned int, uint64_t)');
 export const openat = fn('int openat(int, const char *, int, unsigned int)');
 export const symlinkat = fn('int symlinkat(const char *, int, const char *)');
+export const fchown = fn('int fchown(int, uint32_t, uint32_t)');
 export const fchownat = fn('int fchownat(int, const char *, uint32_t, uint32_t, int)');
 export const mknodat = fn('int mknodat(int, const char *, unsigned int, uint64_t)');
 export const unlinkat = fn('int unlinkat(int, const char *, int)');
