@@ -81,14 +81,14 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const pauseCmd: CommandModule<any, any> = {
-    command: 'pause <id>',
+    command: 'pause [id]',
     describe: 'pause suspends all processes inside the container',
     builder: (y) => y.positional('id', idArg),
     handler: (a) => pause(ctx.g, a.id),
   };
 
   const resumeCmd: CommandModule<any, any> = {
-    command: 'resume <id>',
+    command: 'resume [id]',
     describe: 'resumes all processes that have been previously paused',
     builder: (y) => y.positional('id', idArg),
     handler: (a) => resume(ctx.g, a.id),
@@ -97,7 +97,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
   // nargs 1: the value is taken even when it looks like an option ("-" for stdin, "-1").
   const str = (d: string) => ({ type: 'string' as const, nargs: 1, describe: d });
   const updateCmd: CommandModule<any, any> = {
-    command: 'update <id>',
+    command: 'update [id]',
     describe: 'update container resource constraints',
     builder: (y) =>
       y
@@ -179,7 +179,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const eventsCmd: CommandModule<any, any> = {
-    command: 'events <id>',
+    command: 'events [id]',
     describe: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
     builder: (y) =>
       y
