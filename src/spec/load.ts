@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { SpecError } from './errors';
 import type { Spec } from './types';
 import { validateConfig } from './validate';
+import { checkJsonDepth } from './json';
 
 export interface LoadedBundle {
   spec: Spec;
@@ -97,6 +98,7 @@ export function readJsonFile(path: string, fileLabel = path): unknown {
  * `config.json: invalid JSON at line 3, column 5: expected ',' or '}' after property value`.
  */
 export function parseJsonWithPosition(text: string, fileLabel: string): unknown {
+  checkJsonDepth(text, fileLabel, (m) => new SpecError(m));
   try {
     return JSON.parse(text);
   } catch (e) {
