@@ -99,7 +99,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   const st = new StateDir(g.root, o.id);
   // Loading validates: nothing is created for a bundle that cannot run.
   const { loadBundle } = require('../spec/load') as typeof import('../spec/load');
-  const { spec, bundle, rootfs } = loadBundle(o.bundle);
+  const { spec, bundle, rootfs } = loadBundle(o.bundle, g.warn);
   if (!spec.process) throw new RuntimeError('config.json: process: required to create a container');
   for (const w of checkSupported(spec)) g.warn(w);
   checkNetDevices(spec);

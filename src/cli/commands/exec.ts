@@ -75,7 +75,7 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
       throw new RuntimeError(`open ${a.process}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
     }
     const p = load.parseJsonWithPosition(text, a.process);
-    load.validateProcess(p, a.process);
+    load.validateExecProcess(p, a.process);
     proc = p as Process;
   } else {
     // After the `--` protectExecArgs() put in, yargs leaves the command in _ (after "exec").
