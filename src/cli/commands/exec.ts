@@ -9,8 +9,9 @@ import { RuntimeError } from '../../libcontainer/errors';
 import { waitForExit } from '../../libcontainer/wait';
 import { attachConsole, consoleSocketPair } from '../../libcontainer/tty';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
+import { parseSubCgroupArgs } from '../../cgroups/sub-paths';
 
-const VALUE_OPTIONS = new Set(['process', 'p', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'apparmor', 'process-label', 'pid-file', 'preserve-fds']);
+const VALUE_OPTIONS = new Set(['process', 'p', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'apparmor', 'process-label', 'pid-file', 'preserve-fds', 'cgroup']);
 const GLOBAL_VALUE_OPTIONS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
 
 /**
@@ -55,7 +56,8 @@ export function execCommand(ctx: Context): CommandModule<any, any> {
         .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' })
         .option('pid-file', { type: 'string', describe: 'specify the file to write the process id to' })
         .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container' })
-        .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' }),
+        .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' })
+        .option('cgroup', { type: 'string', array: true, nargs: 1, describe: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' }),
     // runc exec exits 255 for its own errors, so that they differ from the process' statuses.
     handler: (a) =>
       execHandler(ctx, a).catch((e) => {
@@ -106,8 +108,10 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
     preserveFds: a['preserve-fds'],
     ignorePaused: a['ignore-paused'],
     detach: a.detach,
+    subCgroups: a.cgroup?.length ? parseSubCgroupArgs(a.cgroup.map(String)) : undefined,
   });
   if (own) closeSync(own.theirs);
+  ctx.log.debug(`exec: process ${init.pid} started in container ${a.id}${a.cgroup?.length ? ` (--cgroup ${a.cgroup.join(' ')})` : ''}`);
   if (a.detach) {
     init.child.unref();
     return;
@@ -125,5 +129,6 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
     tty.detach();
   }
   for (const [s, h] of handlers) process.off(s, h);
+  ctx.log.debug(`exec: process ${init.pid} exited with status ${status}`);
   ctx.exitCode = status;
 }
