@@ -29,7 +29,7 @@ test('resolveSubCgroupPaths: below the container only, existing cgroups only', (
     const ctr = { memory: mem, pids };
     assert.equal(resolveSubCgroupPaths(ctr, { '': 'a' }), { memory: join(mem, 'a'), pids: join(pids, 'a') });
     assert.equal(resolveSubCgroupPaths(ctr, { memory: '/b' }), { memory: join(mem, 'b'), pids }, 'a leading / is the container cgroup');
-    assert.throws(() => resolveSubCgroupPaths(ctr, { '': '..' }), /^Error: \.\. is not a sub cgroup path$|\.\. is not a sub cgroup path/);
+    assert.throws(() => resolveSubCgroupPaths(ctr, { '': '..' }), /\.\. is not a sub cgroup path/);
     // runc compares strings, so ../ctrX would pass there: here a sibling is never "below".
     mkdirSync(join(root, 'memory', 'ctrX'));
     assert.throws(() => resolveSubCgroupPaths(ctr, { memory: '../ctrX' }), /\.\.\/ctrX is not a sub cgroup path/);
