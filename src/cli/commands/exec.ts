@@ -10,26 +10,18 @@ import { waitForExit } from '../../libcontainer/wait';
 import { attachConsole, consoleSocketPair } from '../../libcontainer/tty';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
 import { parseSubCgroupArgs } from '../../cgroups/sub-paths';
+import { GLOBAL_VALUE_OPTIONS, skipOptions } from '../argv';
 
 const VALUE_OPTIONS = new Set(['process', 'p', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'apparmor', 'process-label', 'pid-file', 'preserve-fds', 'cgroup']);
-const GLOBAL_VALUE_OPTIONS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
 
 /**
  * runc's CLI stops reading options at the container id: in `exec ID sh -c x`, -c is sh's.
  * yargs would take it, so a `--` goes in right after the id.
  */
 export function protectExecArgs(argv: string[]): string[] {
-  let i = 0;
-  const skipOptions = (values: Set<string>) => {
-    while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
-      const name = argv[i]!.replace(/^--?/, '');
-      i += !name.includes('=') && values.has(name) ? 2 : 1;
-    }
-  };
-  skipOptions(GLOBAL_VALUE_OPTIONS);
+  let i = skipOptions(argv, 0, GLOBAL_VALUE_OPTIONS);
   if (argv[i] !== 'exec') return argv;
-  i++;
-  skipOptions(VALUE_OPTIONS);
+  i = skipOptions(argv, i + 1, VALUE_OPTIONS);
   if (i >= argv.length || argv[i] === '--') return argv;
   return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
 }

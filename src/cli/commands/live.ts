@@ -6,6 +6,7 @@ import type { Context } from '../main';
 import { RuntimeError } from '../../libcontainer/errors';
 import { containerPids, events, filterPsOutput, parseDuration, pause, resume, resourcesFromFlags, update, type UpdateFlags } from '../../libcontainer/live';
 import type { LinuxResources } from '../../spec/types';
+import { splitGlobal } from '../argv';
 
 const idArg = { type: 'string' as const, describe: 'container id' };
 
@@ -40,14 +41,8 @@ export function parsePsArgv(tokens: string[]): { format: string; id?: string; ps
 
 /** The tokens after the `ps` command word (global options before it are skipped). */
 function psTokens(argv: string[]): string[] | undefined {
-  const withValue = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
-  for (let i = 0; i < argv.length; i++) {
-    const t = argv[i]!;
-    if (t === 'ps') return argv.slice(i + 1);
-    if (withValue.has(t)) i++;
-    else if (!t.startsWith('-')) return undefined;
-  }
-  return undefined;
+  const { command, rest } = splitGlobal(argv);
+  return command === 'ps' ? rest : undefined;
 }
 
 export function liveCommands(ctx: Context): CommandModule<any, any>[] {
