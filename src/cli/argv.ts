@@ -24,6 +24,17 @@ export function splitGlobal(argv: string[]): { globals: string[]; command?: stri
   return { globals: argv.slice(0, i), command: argv[i], rest: argv.slice(i + 1) };
 }
 
+/** The value of a global option (`--log F`, `--log=F`, `-log F`); the last one given wins. */
+export function globalOption(globals: string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < globals.length; i++) {
+    const t = globals[i]!.replace(/^--?/, '');
+    if (t === name) value = globals[++i];
+    else if (t.startsWith(`${name}=`)) value = t.slice(name.length + 1);
+  }
+  return value;
+}
+
 export function hasFlag(tokens: string[], ...names: string[]): boolean {
   return tokens.some((t) => names.includes(t) || names.some((n) => t.startsWith(`${n}=`)));
 }

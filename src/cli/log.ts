@@ -27,7 +27,8 @@ export class Logger {
         closeSync(openSync(file, 'a', 0o644));
       } catch (e) {
         this.file = undefined;
-        throw new RuntimeError(`open ${file}: ${(e as Error).message}`);
+        // Node's "ENOENT: no such file or directory, open '<file>'" -> runc's "open <file>: no such file or directory".
+        throw new RuntimeError(`open ${file}: ${(e as Error).message.replace(/^[A-Z]+: (.*?), open '.*'$/, '$1')}`);
       }
     }
   }

@@ -1,14 +1,14 @@
 // runc-ts command line: runc's commands, flags, output shapes and exit codes (yargs).
 import yargs from 'yargs/yargs';
 import type { Argv, CommandModule } from 'yargs';
-import { Logger, type LogFormat } from './log';
+import { Logger } from './log';
 import { RuntimeError } from '../libcontainer/errors';
 import type { GlobalOptions } from '../libcontainer/container';
 import { lifecycleCommands } from './commands/lifecycle';
 import { infoCommands } from './commands/info';
 import { liveCommands } from './commands/live';
 import { execCommand, protectExecArgs } from './commands/exec';
-import { collectPositionals, hasFlag, splitGlobal } from './argv';
+import { collectPositionals, globalOption, hasFlag, splitGlobal } from './argv';
 import { SPEC_VERSION } from '../spec/types';
 
 declare const __VERSION__: string;
@@ -37,12 +37,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n`);
     return 0;
   }
-  const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log: new Logger(), exitCode: 0 };
+  // The logger comes first, from the global options as given: the log file exists, and holds
+  // the error, even when the command line itself is refused (callers read it from there).
+  let log: Logger;
+  try {
+    log = new Logger(globalOption(globals, 'log'), globalOption(globals, 'log-format') === 'json' ? 'json' : 'text', hasFlag(globals, '--debug', '-debug'));
+  } catch (e) {
+    new Logger().error((e as Error).message);
+    return 1;
+  }
+  const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log, exitCode: 0 };
   const commands = [...lifecycleCommands(ctx), ...infoCommands(ctx), ...liveCommands(ctx), execCommand(ctx)];
   // runc: an unknown command (also `help foo`, `foo -h`) is "No help topic", exit status 3.
   const topic = command === 'help' ? rest.find((t) => !t.startsWith('-')) : command;
   if (topic !== undefined && !knownCommand(commands, topic)) {
-    new Logger().error(`No help topic for '${topic}'`);
+    ctx.log.error(`No help topic for '${topic}'`);
     return 3;
   }
   const wantHelp = argv.includes('--help') || argv.includes('-h') || command === 'help';
@@ -60,7 +69,6 @@ export async function main(argv: string[]): Promise<number> {
     .option('rootless', { type: 'string', default: 'auto', describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" })
     .option('criu', { type: 'string', hidden: true })
     .middleware((a) => {
-      ctx.log = new Logger(a.log as string | undefined, a['log-format'] as LogFormat, a.debug as boolean);
       collectPositionals(a);
       ctx.g = {
         root: a.root as string,

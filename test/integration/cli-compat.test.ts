@@ -158,6 +158,13 @@ for (const name of runtimeNames()) {
     let r = rt.run(['--log', log, 'list']);
     assert.is(r.status, 0, r.stderr);
     assert.ok(existsSync(log), 'log file created even with nothing logged');
+    // A refused command line is an error record in the file too (go-runc reads it from there).
+    const jlog = join(tmp, `${name}-refused.log`);
+    r = rt.run(['--log', jlog, '--log-format', 'json', 'state', '--bogus', 'x']);
+    assert.is.not(r.status, 0);
+    const rec = JSON.parse(readFileSync(jlog, 'utf8').trim().split('\n').pop()!);
+    assert.is(rec.level, 'error');
+    assert.match(rec.msg, /bogus/);
     const id = sleeper();
     const dlog = join(tmp, `${name}-exec.log`);
     r = rt.run(['--debug', '--log', dlog, 'exec', id, 'true']);
