@@ -32,6 +32,15 @@ export function totals(results: Result[]): Totals {
   };
 }
 
+/**
+ * The runner's exit status: 1 when any runtime of the run failed a case (in --report mode that
+ * includes runc-ts, not only the reference named on the closing line), else 0.
+ */
+export function exitStatus(runs: ReadonlyArray<{ name: string; results: Result[] }>): { status: 0 | 1; failing: string[] } {
+  const failing = runs.filter((r) => totals(r.results).failed > 0).map((r) => r.name);
+  return { status: failing.length ? 1 : 0, failing };
+}
+
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim().slice(0, 600);
 
 export function tapLine(n: number, r: Result): string {

@@ -1,7 +1,9 @@
 // Error and warning output in runc's shapes. containerd and Docker pass `--log FILE
 // --log-format json` and read the last error record from that file; without --log, runc
 // prints logrus text lines on stderr.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
+
+import { RuntimeError } from '../libcontainer/errors';
 
 export type LogFormat = 'text' | 'json';
 
@@ -15,10 +17,21 @@ function textRecord(level: string, msg: string): string {
 
 export class Logger {
   constructor(
-    private readonly file?: string,
+    private file?: string,
     private readonly format: LogFormat = 'text',
     private readonly debugEnabled = false,
-  ) {}
+  ) {
+    // runc opens the log file at start: callers tail it, and expect it even when empty.
+    if (file) {
+      try {
+        closeSync(openSync(file, 'a', 0o644));
+      } catch (e) {
+        this.file = undefined;
+        // Node's "ENOENT: no such file or directory, open '<file>'" -> runc's "open <file>: no such file or directory".
+        throw new RuntimeError(`open ${file}: ${(e as Error).message.replace(/^[A-Z]+: (.*?), open '.*'$/, '$1')}`);
+      }
+    }
+  }
 
   private record(level: string, msg: string): string {
     return this.format === 'json' ? JSON.stringify({ level, msg, time: now() }) + '\n' : textRecord(level, msg);

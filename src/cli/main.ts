@@ -1,13 +1,14 @@
 // runc-ts command line: runc's commands, flags, output shapes and exit codes (yargs).
 import yargs from 'yargs/yargs';
-import type { Argv } from 'yargs';
-import { Logger, type LogFormat } from './log';
+import type { Argv, CommandModule } from 'yargs';
+import { Logger } from './log';
 import { RuntimeError } from '../libcontainer/errors';
 import type { GlobalOptions } from '../libcontainer/container';
 import { lifecycleCommands } from './commands/lifecycle';
 import { infoCommands } from './commands/info';
 import { liveCommands } from './commands/live';
 import { execCommand, protectExecArgs } from './commands/exec';
+import { collectPositionals, globalOption, hasFlag, splitGlobal } from './argv';
 import { SPEC_VERSION } from '../spec/types';
 
 declare const __VERSION__: string;
@@ -29,13 +30,31 @@ function defaultRoot(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // --version / -v before yargs: cheap and exactly runc's three lines.
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  const { globals, command, rest } = splitGlobal(argv);
+  // --version / -v among the global options (before the command word, as runc takes it): cheap
+  // and exactly runc's three lines.
+  if (hasFlag(globals, '--version', '-v')) {
     process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n`);
     return 0;
   }
-  const wantHelp = argv.includes('--help') || argv.includes('-h') || argv.includes('help');
-  const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log: new Logger(), exitCode: 0 };
+  // The logger comes first, from the global options as given: the log file exists, and holds
+  // the error, even when the command line itself is refused (callers read it from there).
+  let log: Logger;
+  try {
+    log = new Logger(globalOption(globals, 'log'), globalOption(globals, 'log-format') === 'json' ? 'json' : 'text', hasFlag(globals, '--debug', '-debug'));
+  } catch (e) {
+    new Logger().error((e as Error).message);
+    return 1;
+  }
+  const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log, exitCode: 0 };
+  const commands = [...lifecycleCommands(ctx), ...infoCommands(ctx), ...liveCommands(ctx), execCommand(ctx)];
+  // runc: an unknown command (also `help foo`, `foo -h`) is "No help topic", exit status 3.
+  const topic = command === 'help' ? rest.find((t) => !t.startsWith('-')) : command;
+  if (topic !== undefined && !knownCommand(commands, topic)) {
+    ctx.log.error(`No help topic for '${topic}'`);
+    return 3;
+  }
+  const wantHelp = argv.includes('--help') || argv.includes('-h') || command === 'help';
   let failed: unknown;
   const parser: Argv = yargs(protectExecArgs(argv))
     .scriptName('runc-ts')
@@ -50,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('rootless', { type: 'string', default: 'auto', describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" })
     .option('criu', { type: 'string', hidden: true })
     .middleware((a) => {
-      ctx.log = new Logger(a.log as string | undefined, a['log-format'] as LogFormat, a.debug as boolean);
+      collectPositionals(a);
       ctx.g = {
         root: a.root as string,
         systemdCgroup: a['systemd-cgroup'] as boolean,
@@ -60,10 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       };
       if (ctx.g.systemdCgroup) throw new RuntimeError('--systemd-cgroup: not supported: runc-ts manages cgroups through cgroupfs only');
     })
-    .command(lifecycleCommands(ctx))
-    .command(infoCommands(ctx))
-    .command(liveCommands(ctx))
-    .command(execCommand(ctx))
+    .command(commands)
     .demandCommand(1, 'runc-ts: a command is required (see --help)')
     .strictCommands()
     .strictOptions()
@@ -74,8 +90,10 @@ export async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    // Throwing here is what stops yargs: it would otherwise go on to run the command's handler
+    // after a validation failure (an unknown flag, a missing argument).
     .fail((msg, err) => {
-      failed = err ?? new RuntimeError(msg);
+      throw err ?? new RuntimeError(msg);
     });
   try {
     await parser.parseAsync();
@@ -89,6 +107,10 @@ export async function main(argv: string[]): Promise<number> {
     return failed instanceof RuntimeError ? failed.exitCode : 1;
   }
   return ctx.exitCode;
+}
+
+function knownCommand(commands: CommandModule<any, any>[], name: string): boolean {
+  return name === 'help' || commands.some((c) => String(c.command).split(' ')[0] === name || ([] as string[]).concat(c.aliases ?? []).includes(name));
 }
 
 main(process.argv.slice(2)).then(

@@ -2,7 +2,7 @@
 // Each takes the per-container lock; create undoes everything it did when a step fails.
 import { chmodSync, closeSync, existsSync, readFileSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Spec, State } from '../spec/types';
+import type { ContainerStatus, Spec, State } from '../spec/types';
 import { SPEC_VERSION } from '../spec/types';
 import { newManager, loadManager, withDefaultDevices, type CgroupManager } from '../cgroups';
 import { RuntimeError } from './errors';
@@ -99,7 +99,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
   const st = new StateDir(g.root, o.id);
   // Loading validates: nothing is created for a bundle that cannot run.
   const { loadBundle } = require('../spec/load') as typeof import('../spec/load');
-  const { spec, bundle, rootfs } = loadBundle(o.bundle);
+  const { spec, bundle, rootfs } = loadBundle(o.bundle, g.warn);
   if (!spec.process) throw new RuntimeError('config.json: process: required to create a container');
   for (const w of checkSupported(spec)) g.warn(w);
   checkNetDevices(spec);
@@ -381,7 +381,8 @@ const SIGNALS: Record<string, number> = (() => {
 export function parseSignal(s: string): number {
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > 64) throw new RuntimeError(`unknown signal "${s}"`);
+    // 0 is the liveness check (`kill ID 0`), as runc allows.
+    if (n > 64) throw new RuntimeError(`unknown signal "${s}"`);
     return n;
   }
   const name = s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`;
@@ -405,13 +406,15 @@ export function killContainer(g: GlobalOptions, id: string, signal: number, all 
   const st = new StateDir(g.root, id);
   const s = st.read();
   const status = statusOf(st, s);
-  if (status === 'stopped' || !s.pid) throw new RuntimeError('container not running');
-  const targets = (all ? (cgroupOf(s)?.pids() ?? [s.pid]) : [s.pid]).filter((p) => p > 0);
+  const running = status !== 'stopped' && !!s.pid;
+  // runc: `kill --all` of a stopped container signals what is left in its cgroup, if anything.
+  if (!running && !all) throw new RuntimeError('container not running');
+  const targets = (all ? (cgroupOf(s)?.pids() ?? (running ? [s.pid] : [])) : [s.pid]).filter((p) => p > 0);
   for (const p of targets) {
     try {
       process.kill(p, signal);
     } catch (e: any) {
-      if (p === s.pid) throw new RuntimeError(`kill ${p}: ${e.code === 'ESRCH' ? 'no such process' : e.message}`);
+      if (p === s.pid && running) throw new RuntimeError(`kill ${p}: ${e.code === 'ESRCH' ? 'no such process' : e.message}`);
     }
   }
   if ((all && signal === 9) || status === 'paused') cgroupOf(s)?.thaw();
@@ -463,8 +466,12 @@ export function listStates(g: GlobalOptions) {
     try {
       const st = new StateDir(g.root, id);
       out.push(specState(st, st.read()));
-    } catch {
-      // A container being deleted right now.
+    } catch (e) {
+      // Deleted meanwhile: not listed. Unreadable state: listed as "unknown" with the reason,
+      // so that a live container never goes invisible (runc 1.1 prints the error, skips it).
+      if (e instanceof RuntimeError && e.message === 'container does not exist') continue;
+      g.warn(`container ${id}: ${(e as Error).message}`);
+      out.push({ ociVersion: SPEC_VERSION, id, pid: 0, status: 'unknown' as unknown as ContainerStatus, bundle: '', rootfs: '', created: '', owner: '' });
     }
   }
   return out;

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Process, State } from '../spec/types';
 import { deliverListener, usesNotify } from './seccomp-listener';
 import { loadManager } from '../cgroups';
+import { enterCgroupPaths, resolveSubCgroupPaths } from '../cgroups/sub-paths';
 import type { GlobalOptions } from './container';
 import { statusOf } from './container';
 import { RuntimeError } from './errors';
@@ -26,6 +27,8 @@ export interface ExecOptions {
   preserveFds?: number;
   ignorePaused?: boolean;
   detach?: boolean;
+  /** exec --cgroup: controller ("" = all) -> sub-cgroup of the container's to run in. */
+  subCgroups?: Record<string, string>;
 }
 
 /** The exec'd process: runc's getProcess() for when no --process file is given. */
@@ -93,6 +96,7 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
   }
   const seccomp = spec.linux?.seccomp ? (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp) : undefined;
   const cgroup = s.cgroup ? loadManager(s.cgroup as any) : undefined;
+  const subCgroupDirs = o.subCgroups && cgroup ? resolveSubCgroupPaths(cgroup.paths(), o.subCgroups) : undefined;
   // In the foreground the process may be our grandchild (pid namespace): we reap it.
   if (!o.detach) check(prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0), 'prctl(PR_SET_CHILD_SUBREAPER)');
   let pid = 0;
@@ -129,7 +133,8 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
         },
         // While the process' node boots (see container.ts create).
         beforeConfig() {
-          cgroup?.apply(pid);
+          if (subCgroupDirs) enterCgroupPaths(subCgroupDirs, pid);
+          else cgroup?.apply(pid);
           return {};
         },
       },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../spec/types';
 import { flock, check } from './sys/libc';
 import { RuntimeError } from './errors';
+import { parseJsonObject } from '../spec/json';
 
 export interface SavedState {
   id: string;
@@ -94,7 +95,10 @@ export class StateDir {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new RuntimeError('container does not exist');
       throw e;
     }
-    return JSON.parse(text) as SavedState;
+    const path = join(this.dir, STATE_NAME);
+    const s = parseJsonObject(text, path, (m) => new RuntimeError(m));
+    if (typeof s.pid !== 'number' || typeof s.config !== 'object' || s.config === null) throw new RuntimeError(`${path}: not a container state (no pid or config)`);
+    return s as unknown as SavedState;
   }
 
   /** Atomic: a reader sees the old or the new file, never half of one. */
@@ -114,8 +118,10 @@ export function listIds(root: string): string[] {
   let names: string[];
   try {
     names = readdirSync(root);
-  } catch {
-    return [];
+  } catch (e: any) {
+    // No root yet: no containers. Anything else (not a directory, no permission) is an error, as in runc.
+    if (e.code === 'ENOENT') return [];
+    throw new RuntimeError(`open ${root}: ${e.code === 'ENOTDIR' ? 'not a directory' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
   }
   return names.filter((n) => ID_RE.test(n) && existsSync(join(root, n, STATE_NAME))).sort();
 }

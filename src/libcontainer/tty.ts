@@ -9,12 +9,14 @@ import { recvFd } from './sys/fdpass';
 
 const TIOCSWINSZ = 0x5414;
 
-function clearOutputProcessing(fd: number): void {
+/** Clears output flags (c_oflag, at offset 4 of struct termios) of the terminal at `fd`. */
+function clearOutputFlags(fd: number, flags: number): void {
   const termios = Buffer.alloc(60);
   if (tcgetattr(fd, termios) < 0) return;
-  termios.writeUInt32LE(termios.readUInt32LE(4) & ~0x1 /* OPOST */, 4);
+  termios.writeUInt32LE(termios.readUInt32LE(4) & ~flags, 4);
   tcsetattr(fd, 0 /* TCSANOW */, termios);
 }
+const ONLCR = 0x4;
 
 export function consoleSocketPair(): { ours: number; theirs: number } {
   const fds = Buffer.alloc(8);
@@ -36,15 +38,16 @@ function resize(master: number): void {
 export function attachConsole(sock: number): { detach: () => void; done: Promise<void> } {
   const { fd: master } = recvFd(sock);
   closeSync(sock);
+  // runc's recvtty clears ONLCR on the container's pty: its "\n" reaches our stdout as "\n",
+  // not "\r\n" (output captured through a terminal stays byte for byte what the process wrote).
+  clearOutputFlags(master, ONLCR);
   resize(master);
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
-  if (stdin.isTTY) {
-    stdin.setRawMode(true);
-    // libuv's raw mode keeps output processing (ONLCR); the container's pty already turns
-    // "\n" into "\r\n", so ours must pass bytes through as they are (cfmakeraw, like runc).
-    clearOutputProcessing(0);
-  }
+  // Raw input; output processing (OPOST) stays on, as in runc's console.SetRaw: with ONLCR off
+  // on the container's pty, a "\n" is turned into "\r\n" once, by our own terminal if stdout
+  // is one, and never when stdout is a pipe or a file.
+  if (stdin.isTTY) stdin.setRawMode(true);
   const fromPty = new tty.ReadStream(master);
   const toPty = new tty.WriteStream(master);
   const onWinch = () => resize(master);

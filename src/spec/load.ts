@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { SpecError } from './errors';
 import type { Spec } from './types';
 import { validateConfig } from './validate';
+import { checkJsonDepth } from './json';
 
 export interface LoadedBundle {
   spec: Spec;
@@ -22,7 +23,7 @@ function errnoCode(e: unknown): string | undefined {
  * Loads and checks the bundle at `bundleDir` (relative to the current directory). Throws a
  * one-line SpecError naming the path or JSON pointer at fault.
  */
-export function loadBundle(bundleDir: string): LoadedBundle {
+export function loadBundle(bundleDir: string, warn: (message: string) => void = () => {}): LoadedBundle {
   const abs = resolve(bundleDir);
   let bundle: string;
   try {
@@ -46,6 +47,7 @@ export function loadBundle(bundleDir: string): LoadedBundle {
 
   const obj = parseJsonWithPosition(text, 'config.json');
   checkOciVersion(obj, 'config.json');
+  relaxDeviceAccess(obj, 'config.json', warn);
   validateConfig(obj, 'config.json');
   const spec = obj;
   // Upstream's schema, and Go's decoder, take `"annotations": null` as no annotations.
@@ -64,8 +66,35 @@ export function loadBundle(bundleDir: string): LoadedBundle {
     throw new SpecError(`rootfs ${rootfs}: ${(e as Error).message}`);
   }
   if (!st.isDirectory()) throw new SpecError(`rootfs ${rootfs} is not a directory (root.path ${JSON.stringify(spec.root.path)} in ${configPath})`);
+  // runc refuses a rootfs reached through a symlink up front ("invalid rootfs: not an absolute
+  // path, or a symlink"): a link to / would otherwise fail late, with an unrelated error.
+  const real = realpathSync(rootfs);
+  if (real !== rootfs) {
+    throw new SpecError(`invalid rootfs ${rootfs}: a symlink (resolves to ${real}; root.path ${JSON.stringify(spec.root.path)} in ${configPath})`);
+  }
 
   return { spec, bundle, rootfs };
+}
+
+/**
+ * linux.resources.devices[].access: the spec allows only r, w and m, but runc ignores any other
+ * letter ("rwa" is "rw"), and callers send such configs. Take them as runc does, with a warning.
+ * A rule left with no permission changes nothing, unless it is a type-"a" rule, which resets the
+ * whole allow/deny list whatever its access says (runc's devices emulator): that one keeps "rwm".
+ */
+export function relaxDeviceAccess(obj: unknown, fileLabel: string, warn: (message: string) => void): void {
+  const devices = (obj as { linux?: { resources?: { devices?: unknown } } } | null)?.linux?.resources?.devices;
+  if (!Array.isArray(devices)) return;
+  for (let i = devices.length - 1; i >= 0; i--) {
+    const d = devices[i] as { access?: unknown; type?: unknown } | null;
+    if (typeof d !== 'object' || d === null || typeof d.access !== 'string' || d.access === '' || /^[rwm]*$/.test(d.access)) continue;
+    const kept = [...new Set(d.access.replace(/[^rwm]/g, ''))].join('');
+    const wildcard = d.type === undefined || d.type === 'a';
+    warn(`${fileLabel}: /linux/resources/devices/${i}/access: ${JSON.stringify(d.access)} has letters other than r, w and m: ignored as runc does`);
+    if (kept) d.access = kept;
+    else if (wildcard) d.access = 'rwm';
+    else devices.splice(i, 1);
+  }
 }
 
 /**
@@ -97,6 +126,7 @@ export function readJsonFile(path: string, fileLabel = path): unknown {
  * `config.json: invalid JSON at line 3, column 5: expected ',' or '}' after property value`.
  */
 export function parseJsonWithPosition(text: string, fileLabel: string): unknown {
+  checkJsonDepth(text, fileLabel, (m) => new SpecError(m));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -252,4 +282,4 @@ export function findJsonSyntaxError(s: string): [number, string] | undefined {
 }
 
 // For exec --process and update --resources (this module is a lazily loaded chunk).
-export { validateProcess, validateLinuxResources } from './validate';
+export { validateExecProcess, validateLinuxResources } from './validate';

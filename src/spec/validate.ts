@@ -62,6 +62,21 @@ export function validateProcess(obj: unknown, label = 'process.json'): asserts o
   run(validators().validateProcess, obj, label);
 }
 
+/**
+ * The process.json of `exec --process`, checked against what runc takes rather than the config
+ * schema: runc decodes it into a Go struct, so a missing `user` (or uid/gid in it) means 0, and
+ * then requires only a non-empty `args` and an absolute `cwd` (its validateProcessSpec).
+ */
+export function validateExecProcess(obj: unknown, label = 'process.json'): asserts obj is Process {
+  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+    const p = obj as { user?: unknown };
+    if (p.user === undefined || p.user === null) p.user = { uid: 0, gid: 0 };
+    else if (typeof p.user === 'object' && !Array.isArray(p.user)) p.user = { uid: 0, gid: 0, ...p.user };
+  }
+  validateProcess(obj, label);
+  if (!obj.args?.length) throw new SpecError(`${label}: /args: must not be empty`);
+}
+
 /** Validates a linux.resources object, as in config.json or the file of `update --resources`. */
 export function validateLinuxResources(obj: unknown, label = 'resources'): asserts obj is LinuxResources {
   run(validators().validateLinuxResources, obj, label);

@@ -3,6 +3,7 @@
 // reference), through containerd-shim-runc-v2 (the io.containerd.runc.v2 runtime). Each
 // runtime gets its own --runc-root inside the environment's directory.
 import { test } from 'uvu';
+import { skip } from '../helpers/skip';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ const why = unavailable();
 let env: Env;
 
 if (why) {
-  test(`containerd end-to-end suite skipped: ${why}`, () => {});
+  skip(test, 'containerd end-to-end suite', why);
 } else {
   test.before(() => {
     env = startEnv('ctr');

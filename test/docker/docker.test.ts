@@ -4,6 +4,7 @@
 // asserts what is observed: output, exit codes, files, /proc and cgroup values inside and
 // outside the container. RUNTIMES=runc-ts (or runc) narrows the list.
 import { test } from 'uvu';
+import { skip } from '../helpers/skip';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ let env: Env;
 let hostDir: string;
 
 if (why) {
-  test(`docker end-to-end suite skipped: ${why}`, () => {});
+  skip(test, 'docker end-to-end suite', why);
 } else {
   test.before(() => {
     env = startEnv('docker');

@@ -11,6 +11,7 @@ import { ROOT_DIR } from './runtimes';
 
 export { sleep, waitStatus } from './runtimes';
 import { sleep } from './runtimes';
+import { skip } from './skip';
 
 /** `run -d` a container and return its init's host pid (throws with the runtime's stderr). */
 export function runDetached(rt: Runtime, bundleDir: string, id: string): number {
@@ -140,8 +141,7 @@ export function unlessRuncGap<T extends { (name: string, fn: () => void): void; 
   fn: () => void,
 ): void {
   if (runtime !== 'runc') return t(title, fn);
-  process.stdout.write(`  [runc] skipping "${title}": ${reason}\n`);
-  t.skip(`${title} [skipped for runc: ${reason}]`, fn);
+  skip(t, `[runc] ${title}`, `runc 1.1 gap: ${reason}`, fn);
 }
 
 /**

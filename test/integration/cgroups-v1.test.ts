@@ -1,6 +1,7 @@
 // The v1 (hybrid on this host) manager on the REAL hierarchies under /sys/fs/cgroup, with a
 // temporary /runc-ts-test-<pid>-N cgroup and child processes; everything is removed afterwards.
 import { test } from 'uvu';
+import { skip } from '../helpers/skip';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ test.after(() => {
 });
 
 if (!enabled) {
-  test('skipped: needs root and a v1/hybrid host', () => {});
+  skip(test, 'cgroup v1 manager on the real hierarchies', 'needs root and a v1/hybrid host');
 } else {
   test('apply moves the process into every hierarchy (and the unified one on hybrid)', () => {
     const c = startSleep();

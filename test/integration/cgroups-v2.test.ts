@@ -2,6 +2,7 @@
 // no resource controllers there (so enableControllers:false: the host's subtree_control is never
 // touched), but process moves, cgroup.freeze and eBPF device filters all work.
 import { test } from 'uvu';
+import { skip } from '../helpers/skip';
 import * as assert from 'uvu/assert';
 import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ test.after(() => {
 });
 
 if (!enabled) {
-  test('skipped: needs root and a cgroup2 mount', () => {});
+  skip(test, 'cgroup v2 manager on the real hierarchy', 'needs root and a cgroup2 mount');
 } else {
   test('v2 manager on the cgroup2 mount; apply moves the process', () => {
     const c = startSleep();

@@ -4,6 +4,7 @@
 // argument values. (The bytes differ: runc 1.1 does not ask libseccomp for a binary tree, and
 // orders the -ENOSYS stub's architectures at random.)
 import { test } from 'uvu';
+import { unless } from '../helpers/skip';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -51,8 +52,7 @@ function runcFilter(spec: ReturnType<typeof dockerDefaultProfile>): Buffer {
   }
 }
 
-test("runc 1.1's filter and ours give the same verdicts for Docker's default profile", () => {
-  if (!canRun) { console.log('  (skipped: needs root, x86_64 and /usr/sbin/runc)'); return; }
+unless(test, canRun ? undefined : 'needs root, x86_64 and /usr/sbin/runc')("runc 1.1's filter and ours give the same verdicts for Docker's default profile", () => {
   const spec = dockerDefaultProfile();
   const theirs = decode(runcFilter(spec));
   const ours = decode(compileSeccomp(spec).bpf);

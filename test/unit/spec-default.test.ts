@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
+import { skip } from '../helpers/skip';
 import * as assert from 'uvu/assert';
 
 execFileSync(process.execPath, [join(__dirname, '../../scripts/gen-validators.mjs')], { stdio: 'inherit' });
@@ -49,7 +50,7 @@ if (RUNC) {
     });
   }
 } else {
-  test.skip('matches `runc spec` (no runc installed)', () => {});
+  skip(test, 'matches `runc spec`', 'no runc installed');
 }
 
 test('default spec: the fields runc users rely on', () => {

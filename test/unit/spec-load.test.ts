@@ -11,7 +11,8 @@ execFileSync(process.execPath, [join(__dirname, '../../scripts/gen-validators.mj
 
 import { defaultSpec } from '../../src/spec/default';
 import { SpecError } from '../../src/spec/errors';
-import { checkOciVersion, lineColumn, loadBundle, parseJsonWithPosition, readJsonFile } from '../../src/spec/load';
+import { checkOciVersion, lineColumn, loadBundle, parseJsonWithPosition, readJsonFile, validateExecProcess } from '../../src/spec/load';
+import { parseJsonObject } from '../../src/spec/json';
 
 let tmp = '';
 test.before.each(() => {
@@ -179,6 +180,68 @@ test('readJsonFile names the file when it is missing or malformed', () => {
   assert.throws(() => readJsonFile(p), (e: Error) => e.message === `${p}: invalid JSON at line 3, column 19: unexpected character "\\"", expected ',' or '}' after property value`);
   writeFileSync(p, '{"cwd": "/"}');
   assert.equal(readJsonFile(p), { cwd: '/' });
+});
+
+test('a rootfs reached through a symlink is refused up front (as runc), a link to / too', () => {
+  for (const target of ['real', '/']) {
+    const dir = makeBundle(defaultSpec(), { rootfs: false, name: `b-${target === '/' ? 'slash' : target}` });
+    if (target !== '/') mkdirSync(join(dir, target));
+    symlinkSync(target, join(dir, 'rootfs'));
+    assert.match(loadError(dir), new RegExp(`invalid rootfs ${dir}/rootfs: a symlink \\(resolves to ${target === '/' ? '/' : `${dir}/real`};`));
+  }
+});
+
+test('JSON nested deeper than 1000 levels is refused naming the file, before any recursion', () => {
+  const deep = (n: number) => `{"x":${'['.repeat(n)}${']'.repeat(n)}}`;
+  assert.throws(() => parseJsonWithPosition(deep(100_000), 'config.json'), (e: Error) => e instanceof SpecError && /^config\.json: JSON nested deeper than 1000 levels/.test(e.message));
+  assert.equal(parseJsonWithPosition(deep(998), 'config.json') !== undefined, true);
+  // Brackets inside strings do not count.
+  assert.equal(parseJsonWithPosition(JSON.stringify({ s: '['.repeat(5000) }), 'config.json'), { s: '['.repeat(5000) });
+  const dir = makeBundle(deep(100_000));
+  assert.match(loadError(dir), /^config\.json: JSON nested deeper than 1000 levels/);
+});
+
+test('a state file must hold a JSON object: null, arrays, bad JSON get one line naming the file', () => {
+  const mk = (m: string) => new Error(m);
+  assert.throws(() => parseJsonObject('null', '/r/x/state.json', mk), /\/r\/x\/state\.json: expected a JSON object, found null/);
+  assert.throws(() => parseJsonObject('[1]', 'f', mk), /f: expected a JSON object, found an array/);
+  assert.throws(() => parseJsonObject('{', 'f', mk), /^f: invalid JSON: /);
+  assert.equal(parseJsonObject('{"a":1}', 'f', mk), { a: 1 });
+});
+
+test('device access letters other than r, w, m are taken as runc does, with a warning', () => {
+  const spec: any = defaultSpec();
+  spec.linux.resources = {
+    devices: [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'rwa' },
+      { allow: true, type: 'c', major: 1, minor: 5, access: 'xyz' },
+      { allow: true, type: 'a', access: 'q' },
+    ],
+  };
+  const warnings: string[] = [];
+  const b = loadBundle(makeBundle(spec), (w) => warnings.push(w));
+  // "rwa" is "rw"; a rule left with no permission does nothing and goes, except a type-a one,
+  // which resets the list whatever its access says.
+  assert.equal(b.spec.linux!.resources!.devices, [
+    { allow: false, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' },
+    { allow: true, type: 'a', access: 'rwm' },
+  ]);
+  assert.is(warnings.length, 3);
+  assert.match(warnings[0]!, /\/linux\/resources\/devices\/3\/access: "q"/);
+});
+
+test('exec --process files are checked as runc takes them: user optional, args and cwd required', () => {
+  const p: any = { args: ['sh'], cwd: '/' };
+  validateExecProcess(p);
+  assert.equal(p.user, { uid: 0, gid: 0 });
+  const q: any = { args: ['sh'], cwd: '/', user: { uid: 5 } };
+  validateExecProcess(q);
+  assert.equal(q.user, { uid: 5, gid: 0 });
+  assert.throws(() => validateExecProcess({ args: [], cwd: '/' }), /process\.json: \/args: must not be empty/);
+  assert.throws(() => validateExecProcess({ args: ['sh'] }), /process\.json: \/cwd: is required but missing/);
+  assert.throws(() => validateExecProcess({ args: ['sh'], cwd: 'rel' }), /process\.json: \/cwd: must be an absolute path/);
 });
 
 test.run();

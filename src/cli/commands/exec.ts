@@ -9,26 +9,19 @@ import { RuntimeError } from '../../libcontainer/errors';
 import { waitForExit } from '../../libcontainer/wait';
 import { attachConsole, consoleSocketPair } from '../../libcontainer/tty';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
+import { parseSubCgroupArgs } from '../../cgroups/sub-paths';
+import { GLOBAL_VALUE_OPTIONS, skipOptions } from '../argv';
 
-const VALUE_OPTIONS = new Set(['process', 'p', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'apparmor', 'process-label', 'pid-file', 'preserve-fds']);
-const GLOBAL_VALUE_OPTIONS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
+const VALUE_OPTIONS = new Set(['process', 'p', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g', 'cap', 'c', 'apparmor', 'process-label', 'pid-file', 'preserve-fds', 'cgroup']);
 
 /**
  * runc's CLI stops reading options at the container id: in `exec ID sh -c x`, -c is sh's.
  * yargs would take it, so a `--` goes in right after the id.
  */
 export function protectExecArgs(argv: string[]): string[] {
-  let i = 0;
-  const skipOptions = (values: Set<string>) => {
-    while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
-      const name = argv[i]!.replace(/^--?/, '');
-      i += !name.includes('=') && values.has(name) ? 2 : 1;
-    }
-  };
-  skipOptions(GLOBAL_VALUE_OPTIONS);
+  let i = skipOptions(argv, 0, GLOBAL_VALUE_OPTIONS);
   if (argv[i] !== 'exec') return argv;
-  i++;
-  skipOptions(VALUE_OPTIONS);
+  i = skipOptions(argv, i + 1, VALUE_OPTIONS);
   if (i >= argv.length || argv[i] === '--') return argv;
   return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
 }
@@ -55,7 +48,8 @@ export function execCommand(ctx: Context): CommandModule<any, any> {
         .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'detach from the container\'s process' })
         .option('pid-file', { type: 'string', describe: 'specify the file to write the process id to' })
         .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N additional file descriptors to the container' })
-        .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' }),
+        .option('ignore-paused', { type: 'boolean', default: false, describe: 'allow exec in a paused container' })
+        .option('cgroup', { type: 'string', array: true, nargs: 1, describe: 'run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.' }),
     // runc exec exits 255 for its own errors, so that they differ from the process' statuses.
     handler: (a) =>
       execHandler(ctx, a).catch((e) => {
@@ -75,7 +69,7 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
       throw new RuntimeError(`open ${a.process}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
     }
     const p = load.parseJsonWithPosition(text, a.process);
-    load.validateProcess(p, a.process);
+    load.validateExecProcess(p, a.process);
     proc = p as Process;
   } else {
     // After the `--` protectExecArgs() put in, yargs leaves the command in _ (after "exec").
@@ -106,8 +100,10 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
     preserveFds: a['preserve-fds'],
     ignorePaused: a['ignore-paused'],
     detach: a.detach,
+    subCgroups: a.cgroup?.length ? parseSubCgroupArgs(a.cgroup.map(String)) : undefined,
   });
   if (own) closeSync(own.theirs);
+  ctx.log.debug(`exec: process ${init.pid} started in container ${a.id}${a.cgroup?.length ? ` (--cgroup ${a.cgroup.join(' ')})` : ''}`);
   if (a.detach) {
     init.child.unref();
     return;
@@ -125,5 +121,6 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
     tty.detach();
   }
   for (const [s, h] of handlers) process.off(s, h);
+  ctx.log.debug(`exec: process ${init.pid} exited with status ${status}`);
   ctx.exitCode = status;
 }

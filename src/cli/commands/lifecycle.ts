@@ -36,7 +36,7 @@ function createArgs(a: any): CreateOptions {
 
 export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
   const createCmd: CommandModule<any, any> = {
-    command: 'create <id>',
+    command: 'create [id]',
     describe: 'create a container',
     builder: createOptions,
     handler: async (a) => {
@@ -47,7 +47,7 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const run: CommandModule<any, any> = {
-    command: 'run <id>',
+    command: 'run [id]',
     describe: 'create and run a container',
     builder: (y) =>
       createOptions(y)
@@ -94,14 +94,14 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const startCmd: CommandModule<any, any> = {
-    command: 'start <id>',
+    command: 'start [id]',
     describe: 'executes the user defined process in a created container',
     builder: (y) => y.positional('id', idArg),
     handler: async (a) => start(ctx.g, a.id),
   };
 
   const state: CommandModule<any, any> = {
-    command: 'state <id>',
+    command: 'state [id]',
     describe: 'output the state of a container',
     builder: (y) => y.positional('id', idArg),
     handler: (a) => {
@@ -134,18 +134,19 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const killCmd: CommandModule<any, any> = {
-    command: 'kill <id> [signal]',
+    command: 'kill [id] [signal]',
     describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
     builder: (y) =>
       y
         .positional('id', idArg)
-        .positional('signal', { type: 'string', default: 'SIGTERM' })
+        // No yargs default: collectPositionals() fills the signal from after a `--` too.
+        .positional('signal', { type: 'string', describe: 'signal name or number (default: SIGTERM)' })
         .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'send the specified signal to all processes inside the container' }),
-    handler: (a) => killContainer(ctx.g, a.id, parseSignal(String(a.signal)), a.all),
+    handler: (a) => killContainer(ctx.g, a.id, parseSignal(String(a.signal ?? 'SIGTERM')), a.all),
   };
 
   const del: CommandModule<any, any> = {
-    command: 'delete <id>',
+    command: 'delete [id]',
     aliases: ['rm'],
     describe: 'delete any resources held by the container often used with detached container',
     builder: (y) =>

@@ -6,6 +6,7 @@ import type { Context } from '../main';
 import { RuntimeError } from '../../libcontainer/errors';
 import { containerPids, events, filterPsOutput, parseDuration, pause, resume, resourcesFromFlags, update, type UpdateFlags } from '../../libcontainer/live';
 import type { LinuxResources } from '../../spec/types';
+import { splitGlobal } from '../argv';
 
 const idArg = { type: 'string' as const, describe: 'container id' };
 
@@ -40,14 +41,8 @@ export function parsePsArgv(tokens: string[]): { format: string; id?: string; ps
 
 /** The tokens after the `ps` command word (global options before it are skipped). */
 function psTokens(argv: string[]): string[] | undefined {
-  const withValue = new Set(['--root', '--log', '--log-format', '--rootless', '--criu']);
-  for (let i = 0; i < argv.length; i++) {
-    const t = argv[i]!;
-    if (t === 'ps') return argv.slice(i + 1);
-    if (withValue.has(t)) i++;
-    else if (!t.startsWith('-')) return undefined;
-  }
-  return undefined;
+  const { command, rest } = splitGlobal(argv);
+  return command === 'ps' ? rest : undefined;
 }
 
 export function liveCommands(ctx: Context): CommandModule<any, any>[] {
@@ -81,14 +76,14 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const pauseCmd: CommandModule<any, any> = {
-    command: 'pause <id>',
+    command: 'pause [id]',
     describe: 'pause suspends all processes inside the container',
     builder: (y) => y.positional('id', idArg),
     handler: (a) => pause(ctx.g, a.id),
   };
 
   const resumeCmd: CommandModule<any, any> = {
-    command: 'resume <id>',
+    command: 'resume [id]',
     describe: 'resumes all processes that have been previously paused',
     builder: (y) => y.positional('id', idArg),
     handler: (a) => resume(ctx.g, a.id),
@@ -97,7 +92,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
   // nargs 1: the value is taken even when it looks like an option ("-" for stdin, "-1").
   const str = (d: string) => ({ type: 'string' as const, nargs: 1, describe: d });
   const updateCmd: CommandModule<any, any> = {
-    command: 'update <id>',
+    command: 'update [id]',
     describe: 'update container resource constraints',
     builder: (y) =>
       y
@@ -179,7 +174,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
   };
 
   const eventsCmd: CommandModule<any, any> = {
-    command: 'events <id>',
+    command: 'events [id]',
     describe: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
     builder: (y) =>
       y
