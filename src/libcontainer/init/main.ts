@@ -5,7 +5,8 @@
 // and nothing the CLI needs (yargs, validators) is loaded here.
 import { closeSync, existsSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import type { Hook } from '../../spec/types';
+import type { Hook, HookName } from '../../spec/types';
+import { hookEnv, hookFailure } from '../hooks';
 import type { InitConfig, InitMessage } from './config';
 import { RootfsBuilder, finalizeRootfs } from './rootfs';
 import { setupConsole } from './console';
@@ -43,20 +44,26 @@ function warn(msg: string): void {
   process.stderr.write(`runc-ts init: warning: ${msg}\n`);
 }
 
-/** Runs a hook from inside the container (createContainer, startContainer). */
-function runHook(kind: string, h: Hook, state: object): void {
+/**
+ * Runs a hook from inside the container (createContainer, startContainer) in `cwd` (the rootfs
+ * for createContainer, as runc; startContainer inherits the process's cwd).
+ */
+function runHook(kind: HookName, h: Hook, state: object, cwd?: string): void {
   const r = spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
     argv0: h.args?.[0] ?? h.path,
+    cwd,
     input: JSON.stringify(state),
-    env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    env: hookEnv(h),
     timeout: h.timeout ? h.timeout * 1000 : undefined,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (r.error) throw new Error(`${kind} hook ${h.path}: ${(r.error as any).code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message}`);
-  if (r.status !== 0) {
-    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-    throw new Error(`${kind} hook ${h.path}: exit status ${r.status ?? 'signal ' + r.signal}${out ? ': ' + out : ''}`);
-  }
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  // A hook need not read the state: writing it to a hook that has exited fails with EPIPE,
+  // which Go's exec (runc) ignores too. The hook's own exit status is what counts.
+  const ran = r.status !== null || r.signal !== null;
+  const spawnError = r.error && !(code === 'EPIPE' && ran) && code !== 'ETIMEDOUT' ? r.error.message : undefined;
+  const err = hookFailure(kind, h, { timedOut: code === 'ETIMEDOUT', exitCode: r.status, signal: r.signal, spawnError, output: `${r.stdout ?? ''}${r.stderr ?? ''}` });
+  if (err) throw err;
 }
 
 /** exec.LookPath semantics with the container's PATH. */
@@ -199,7 +206,7 @@ function createMain(cfg: InitConfig): never {
 
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
   const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid });
-  for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
+  for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'), cfg.rootfs);
   if (rootfs) rootfs.switchRoot(cfg.noPivot);
 
   if (!cfg.noNewKeyring) newSessionKeyring(cfg.id);
