@@ -111,20 +111,28 @@ for (const name of runtimeNames()) {
     assert.is(rt.run(['list', '-q']).stdout.trim(), '', 'nothing left');
   });
 
-  t('a failing in-container hook fails promptly with its exit status and leaves nothing', () => {
-    for (const kind of ['createContainer', 'startContainer'] as const) {
+  t('a failing or timed-out in-container hook fails run promptly and leaves nothing', () => {
+    const cases = [
+      { kind: 'createContainer', hook: { path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }, error: /exit status 3/ },
+      { kind: 'startContainer', hook: { path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }, error: /exit status 3/ },
+      // runc: "hook ran past specified timeout of 1.0s"
+      { kind: 'createContainer', hook: { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, error: /timed out after 1s|ran past specified timeout of 1\.0s/ },
+      { kind: 'startContainer', hook: { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, error: /timed out after 1s|ran past specified timeout of 1\.0s/ },
+    ];
+    for (const [i, c] of cases.entries()) {
       b?.remove();
-      b = makeBundle((c) => {
-        c.process.args = ['true'];
-        c.hooks = { [kind]: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] };
+      b = makeBundle((conf) => {
+        conf.process.args = ['true'];
+        conf.hooks = { [c.kind]: [c.hook] };
       });
       const started = Date.now();
-      const r = rt.run(['run', '--bundle', b.dir, `hookfail-${process.pid}-${kind}`], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
-      assert.is(r.signal, null, `${kind}: run did not hang`);
-      assert.is.not(r.status, 0, `${kind}: run fails`);
-      assert.match(r.stderr, /exit status 3/, kind);
-      assert.ok(Date.now() - started < 10_000);
-      assert.is(rt.run(['list', '-q']).stdout.trim(), '', `${kind}: nothing left`);
+      const r = rt.run(['run', '--bundle', b.dir, `hookfail-${process.pid}-${i}`], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+      const what = `${c.kind} ${c.hook.args.join(' ')}`;
+      assert.is(r.signal, null, `${what}: run did not hang`);
+      assert.is.not(r.status, 0, `${what}: run fails`);
+      assert.match(r.stderr, c.error, what);
+      assert.ok(Date.now() - started < 10_000, `${what}: promptly`);
+      assert.is(rt.run(['list', '-q']).stdout.trim(), '', `${what}: nothing left`);
     }
   });
 
