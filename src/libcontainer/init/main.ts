@@ -45,13 +45,12 @@ function warn(msg: string): void {
 }
 
 /**
- * Runs a hook from inside the container (createContainer, startContainer) in `cwd` (the rootfs
- * for createContainer, as runc; startContainer inherits the process's cwd).
+ * Runs a hook from inside the container (createContainer, startContainer), in the init's cwd:
+ * the rootfs for createContainer, process.cwd for startContainer (as runc).
  */
-function runHook(kind: HookName, h: Hook, state: object, cwd?: string): void {
+function runHook(kind: HookName, h: Hook, state: object): void {
   const r = spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
     argv0: h.args?.[0] ?? h.path,
-    cwd,
     input: JSON.stringify(state),
     env: hookEnv(h),
     timeout: h.timeout ? h.timeout * 1000 : undefined,
@@ -203,10 +202,12 @@ function createMain(cfg: InitConfig): never {
   send({ type: 'hooks' });
   const reply = receive();
   if (reply.type !== 'hooks-done') throw new Error(reply.message ?? 'hooks failed');
+  // runc enters the rootfs (its mounts set up) at this point: createContainer hooks run there.
+  if (chdir(cfg.rootfs) < 0) throw new SysError(`chdir to rootfs ${cfg.rootfs}`, errno());
 
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
   const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid });
-  for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'), cfg.rootfs);
+  for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
   if (rootfs) rootfs.switchRoot(cfg.noPivot);
 
   if (!cfg.noNewKeyring) newSessionKeyring(cfg.id);
