@@ -17,7 +17,7 @@ export interface HookOutcome {
   timedOut?: boolean;
   exitCode?: number | null;
   signal?: string | null;
-  /** Why it could not run at all (ENOENT, EACCES, ...). */
+  /** The errno name when it could not be run at all (ENOENT, EACCES, ...). */
   spawnError?: string;
   output?: string;
 }
@@ -25,10 +25,22 @@ export interface HookOutcome {
 /** The one-line error for a failed hook, or undefined when it succeeded. */
 export function hookFailure(kind: HookName, h: Hook, o: HookOutcome): HookError | undefined {
   if (o.timedOut) return new HookError(`${kind} hook ${h.path}: timed out after ${h.timeout}s`);
-  const why = o.spawnError ?? (o.signal ? `signal ${o.signal}` : o.exitCode ? `exit status ${o.exitCode}` : undefined);
+  const why = o.spawnError ? cannotRun(o.spawnError) : o.signal ? `signal ${o.signal}` : o.exitCode ? `exit status ${o.exitCode}` : undefined;
   if (!why) return undefined;
   const out = (o.output ?? '').trim();
   return new HookError(`${kind} hook ${h.path}: ${why}${out ? ': ' + out : ''}`);
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  ENOEXEC: 'exec format error',
+  ENOTDIR: 'not a directory',
+};
+
+/** One line, as runc words it ("fork/exec PATH: no such file or directory"). */
+function cannotRun(code: string): string {
+  return `cannot execute: ${ERRNO_TEXT[code] ?? code}`;
 }
 
 /**
@@ -58,7 +70,7 @@ export async function runHooks(kind: HookName, hooks: Hook[] | undefined, state:
       timedOut: r.timedOut,
       exitCode: r.exitCode,
       signal: r.signal,
-      spawnError: r.failed && r.exitCode === undefined && !r.signal ? r.shortMessage : undefined,
+      spawnError: r.failed && r.exitCode === undefined && !r.signal && !r.timedOut ? (r.code ?? String(r.shortMessage).split('\n')[0]) : undefined,
       output: String(r.all ?? ''),
     });
     if (err) throw err;

@@ -111,13 +111,16 @@ for (const name of runtimeNames()) {
     assert.is(rt.run(['list', '-q']).stdout.trim(), '', 'nothing left');
   });
 
-  t('a failing or timed-out in-container hook fails run promptly and leaves nothing', () => {
+  t('a failing, timed-out or missing hook fails run promptly with one line and leaves nothing', () => {
     const cases = [
       { kind: 'createContainer', hook: { path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }, error: /exit status 3/ },
       { kind: 'startContainer', hook: { path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }, error: /exit status 3/ },
       // runc: "hook ran past specified timeout of 1.0s"
       { kind: 'createContainer', hook: { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, error: /timed out after 1s|ran past specified timeout of 1\.0s/ },
       { kind: 'startContainer', hook: { path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }, error: /timed out after 1s|ran past specified timeout of 1\.0s/ },
+      // A hook that cannot be executed at all; also on the runtime side (execa).
+      { kind: 'createContainer', hook: { path: '/nonexistent/hook', args: ['hook'] }, error: /\/nonexistent\/hook: .*no such file or directory/ },
+      { kind: 'prestart', hook: { path: '/nonexistent/hook', args: ['hook'] }, error: /\/nonexistent\/hook: .*no such file or directory/ },
     ];
     for (const [i, c] of cases.entries()) {
       b?.remove();
@@ -131,6 +134,7 @@ for (const name of runtimeNames()) {
       assert.is(r.signal, null, `${what}: run did not hang`);
       assert.is.not(r.status, 0, `${what}: run fails`);
       assert.match(r.stderr, c.error, what);
+      assert.is(r.stderr.trim().split('\n').length, 1, `${what}: one error line: ${r.stderr}`);
       assert.ok(Date.now() - started < 10_000, `${what}: promptly`);
       assert.is(rt.run(['list', '-q']).stdout.trim(), '', `${what}: nothing left`);
     }

@@ -60,7 +60,7 @@ function runHook(kind: HookName, h: Hook, state: object): void {
   // A hook need not read the state: writing it to a hook that has exited fails with EPIPE,
   // which Go's exec (runc) ignores too. The hook's own exit status is what counts.
   const ran = r.status !== null || r.signal !== null;
-  const spawnError = r.error && !(code === 'EPIPE' && ran) && code !== 'ETIMEDOUT' ? r.error.message : undefined;
+  const spawnError = r.error && !(code === 'EPIPE' && ran) && code !== 'ETIMEDOUT' ? (code ?? r.error.message) : undefined;
   const err = hookFailure(kind, h, { timedOut: code === 'ETIMEDOUT', exitCode: r.status, signal: r.signal, spawnError, output: `${r.stdout ?? ''}${r.stderr ?? ''}` });
   if (err) throw err;
 }
