@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { detectCgroupMode } from '../../src/cgroups/index';
 import { makeBundle, type Bundle } from '../helpers/bundle';
 import { makeRuntime, runtimeNames, sleep, type Runtime } from '../helpers/runtimes';
+import { skip, unless } from '../helpers/skip';
 
 const CG = '/sys/fs/cgroup';
 const mode = detectCgroupMode();
@@ -112,7 +113,7 @@ for (const name of runtimeNames()) {
   });
 
   if (!enabled) {
-    t.skip('skipped: needs root', () => {});
+    skip(t, 'cgroup compatibility', 'needs root');
     t.run();
     continue;
   }
@@ -120,7 +121,7 @@ for (const name of runtimeNames()) {
   for (const c of REFUSALS) {
     const title = `${c.name}: refused before anything starts, nothing left, id reusable`;
     if (c.notHere) {
-      t.skip(`${title} [skipped: ${c.notHere}]`, () => {});
+      skip(t, title, c.notHere);
       continue;
     }
     t(title, () => {
@@ -154,8 +155,7 @@ for (const name of runtimeNames()) {
     });
   }
 
-  const freezerOk = v1Host ? mounted('freezer') : true;
-  (freezerOk ? t : t.skip)("a frozen target cgroup: fails fast with runc's error and leaves the cgroup as it was", () => {
+  unless(t, v1Host && !mounted('freezer') ? 'no freezer hierarchy on this cgroup v1 host' : undefined)("a frozen target cgroup: fails fast with runc's error and leaves the cgroup as it was", () => {
     const cg = cgName('frozen');
     // v1: the freezer hierarchy; v2: cgroup.freeze in the unified one.
     const dir = v1Host ? join(CG, 'freezer', cg) : join(CG, cg);
