@@ -16,6 +16,7 @@ export { CgroupError, MAX_U64 } from './fsutil';
 export { DEFAULT_DEVICE_RULES, DeviceEmulator, withDefaultDevices } from './devices/rules';
 export { deviceFilterProgram, disassemble } from './devices/ebpf';
 export { statsToJSON } from './stats';
+export { checkTargetCgroup, preflight, validateResources } from './preflight';
 export type { CgroupStats } from './stats';
 export type { OomWatcher } from './oom';
 export type { CgroupManager, ManagerOptions, SavedCgroup } from './types';

@@ -22,20 +22,21 @@ export const memoryWanted = ({ memory: m }: LinuxResources) =>
 export const cpuWanted = ({ cpu: c }: LinuxResources) =>
   !!c && !!(c.shares || c.quota || c.period || c.realtimePeriod || c.realtimeRuntime || c.burst !== undefined || c.idle !== undefined);
 
-type Setter = [controller: string, wanted: (r: LinuxResources) => boolean, set: (dir: string, r: LinuxResources) => void];
+type Setter = [controller: string, field: string, wanted: (r: LinuxResources) => boolean, set: (dir: string, r: LinuxResources) => void];
 
 // runc's subsystem order (cpuset first: its cpus/mems must exist before anything joins).
-const SETTERS: Setter[] = [
-  ['cpuset', (r) => !!(r.cpu?.cpus || r.cpu?.mems), (d, r) => setCpusetV1(d, r.cpu!)],
-  ['devices', (r) => r.devices !== undefined, (d, r) => setDevicesV1(d, r.devices!)],
-  ['memory', (r) => memoryWanted(r), (d, r) => setMemoryV1(d, r.memory!)],
-  ['cpu', (r) => cpuWanted(r), (d, r) => setCpuV1(d, r.cpu!)],
-  ['pids', (r) => !!r.pids?.limit, (d, r) => setPids(d, r.pids!.limit)],
-  ['blkio', (r) => !!r.blockIO && Object.values(r.blockIO).some((v) => (Array.isArray(v) ? v.length > 0 : !!v)), (d, r) => setBlkioV1(d, r.blockIO!)],
-  ['hugetlb', (r) => !!r.hugepageLimits?.length, (d, r) => setHugetlbV1(d, r.hugepageLimits!)],
-  ['net_cls', (r) => !!r.network?.classID, (d, r) => setNetClsV1(d, r.network!)],
-  ['net_prio', (r) => !!r.network?.priorities?.length, (d, r) => setNetPrioV1(d, r.network!)],
-  ['rdma', (r) => !!r.rdma && Object.keys(r.rdma).length > 0, (d, r) => setRdma(d, r.rdma!)],
+// `field` names the config the controller serves, for validateResources' refusals.
+export const V1_SETTERS: Setter[] = [
+  ['cpuset', 'cpu.cpus/mems', (r) => !!(r.cpu?.cpus || r.cpu?.mems), (d, r) => setCpusetV1(d, r.cpu!)],
+  ['devices', 'devices', (r) => r.devices !== undefined, (d, r) => setDevicesV1(d, r.devices!)],
+  ['memory', 'memory', (r) => memoryWanted(r), (d, r) => setMemoryV1(d, r.memory!)],
+  ['cpu', 'cpu', (r) => cpuWanted(r), (d, r) => setCpuV1(d, r.cpu!)],
+  ['pids', 'pids', (r) => !!r.pids?.limit, (d, r) => setPids(d, r.pids!.limit)],
+  ['blkio', 'blockIO', (r) => !!r.blockIO && Object.values(r.blockIO).some((v) => (Array.isArray(v) ? v.length > 0 : !!v)), (d, r) => setBlkioV1(d, r.blockIO!)],
+  ['hugetlb', 'hugepageLimits', (r) => !!r.hugepageLimits?.length, (d, r) => setHugetlbV1(d, r.hugepageLimits!)],
+  ['net_cls', 'network.classID', (r) => !!r.network?.classID, (d, r) => setNetClsV1(d, r.network!)],
+  ['net_prio', 'network.priorities', (r) => !!r.network?.priorities?.length, (d, r) => setNetPrioV1(d, r.network!)],
+  ['rdma', 'rdma', (r) => !!r.rdma && Object.keys(r.rdma).length > 0, (d, r) => setRdma(d, r.rdma!)],
 ];
 
 export class V1Manager implements CgroupManager {
@@ -70,7 +71,7 @@ export class V1Manager implements CgroupManager {
 
   set(r: LinuxResources): void {
     if (r.unified && Object.keys(r.unified).length) throw new CgroupError('cgroup: invalid configuration: cannot use unified on cgroup v1');
-    for (const [ctrl, wanted, set] of SETTERS) {
+    for (const [ctrl, , wanted, set] of V1_SETTERS) {
       if (!wanted(r) || (ctrl === 'devices' && this.skipDevices)) continue;
       const dir = this.dirs[ctrl];
       if (!dir) throw new CgroupError(`cgroup: cannot set ${ctrl} limits: the ${ctrl} controller is not mounted (not supported on this host)`, 'ENOENT');

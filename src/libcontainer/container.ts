@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, readFileSync, openSync, readSync, ren
 import { dirname, join, resolve } from 'node:path';
 import type { ContainerStatus, Spec, State } from '../spec/types';
 import { SPEC_VERSION } from '../spec/types';
-import { newManager, loadManager, withDefaultDevices, type CgroupManager } from '../cgroups';
+import { newManager, loadManager, preflight, withDefaultDevices, type CgroupManager } from '../cgroups';
 import { RuntimeError } from './errors';
 import { runHooks } from './hooks';
 import { spawnInit, type SpawnedInit } from './init-process';
@@ -136,7 +136,8 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     chmodSync(st.fifoPath, 0o622);
     fifoFd = check(openFd(st.fifoPath, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${st.fifoPath}`);
     st.write(state);
-    cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup });
+    // preflight refuses before `cgroup` is set: the catch below must not destroy a cgroup it did not make.
+    cgroup = preflight(newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup }), spec.linux?.resources, g.warn);
     state.cgroup = cgroup.save();
     if (spec.process.terminal && !o.consoleSocket && o.ownConsole) {
       const pair = consoleSocketPair();
@@ -340,6 +341,9 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
     const buf = Buffer.alloc(4096);
     let opened = false;
     for (;;) {
+      // Liveness is sampled before the read: an init that wrote, closed and exited (its program
+      // done) between a read and a later check would otherwise look as if it never started.
+      const alive = isInitAlive(s);
       let n = -1;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
@@ -354,7 +358,7 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
       }
       // EOF: the writer closed (done) — or has not opened yet.
       if (n === 0 && (opened || reply)) break;
-      if (!isInitAlive(s)) {
+      if (!alive) {
         if (reply) break;
         throw new RuntimeError('cannot start a container that has stopped');
       }

@@ -5,7 +5,8 @@
 // and nothing the CLI needs (yargs, validators) is loaded here.
 import { closeSync, existsSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import type { Hook } from '../../spec/types';
+import type { Hook, HookName } from '../../spec/types';
+import { hookEnv, hookFailure } from '../hooks';
 import type { InitConfig, InitMessage } from './config';
 import { RootfsBuilder, chrootToRootfs, finalizeRootfs } from './rootfs';
 import { openProcRoot, reopenOwnFd, writeProc } from './procfs';
@@ -45,20 +46,25 @@ function warn(msg: string): void {
   process.stderr.write(`runc-ts init: warning: ${msg}\n`);
 }
 
-/** Runs a hook from inside the container (createContainer, startContainer). */
-function runHook(kind: string, h: Hook, state: object): void {
+/**
+ * Runs a hook from inside the container (createContainer, startContainer), in the init's cwd:
+ * the rootfs for createContainer, process.cwd for startContainer (as runc).
+ */
+function runHook(kind: HookName, h: Hook, state: object): void {
   const r = spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
     argv0: h.args?.[0] ?? h.path,
     input: JSON.stringify(state),
-    env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    env: hookEnv(h),
     timeout: h.timeout ? h.timeout * 1000 : undefined,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  if (r.error) throw new Error(`${kind} hook ${h.path}: ${(r.error as any).code === 'ETIMEDOUT' ? `timed out after ${h.timeout}s` : r.error.message}`);
-  if (r.status !== 0) {
-    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-    throw new Error(`${kind} hook ${h.path}: exit status ${r.status ?? 'signal ' + r.signal}${out ? ': ' + out : ''}`);
-  }
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  // A hook need not read the state: writing it to a hook that has exited fails with EPIPE,
+  // which Go's exec (runc) ignores too. The hook's own exit status is what counts.
+  const ran = r.status !== null || r.signal !== null;
+  const spawnError = r.error && !(code === 'EPIPE' && ran) && code !== 'ETIMEDOUT' ? (code ?? r.error.message) : undefined;
+  const err = hookFailure(kind, h, { timedOut: code === 'ETIMEDOUT', exitCode: r.status, signal: r.signal, spawnError, output: `${r.stdout ?? ''}${r.stderr ?? ''}` });
+  if (err) throw err;
 }
 
 /** exec.LookPath semantics with the container's PATH. */
@@ -234,6 +240,8 @@ function createMain(cfg: InitConfig): never {
   send({ type: 'hooks' });
   const reply = receive();
   if (reply.type !== 'hooks-done') throw new Error(reply.message ?? 'hooks failed');
+  // runc enters the rootfs (its mounts set up) at this point: createContainer hooks run there.
+  if (chdir(cfg.rootfs) < 0) throw new SysError(`chdir to rootfs ${cfg.rootfs}`, errno());
 
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
   const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid });
