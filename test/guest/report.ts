@@ -25,7 +25,10 @@ export class RowReport {
       if (!this.rows.has(name)) this.rows.set(name, new Map());
       this.rows.get(name)!.set(runtime, o);
     };
-    const run = (name: string, fn: Fn) =>
+    // Rows in the order the suite declares them (runc's gaps are known before anything runs).
+    const declare = (name: string) => this.rows.has(name) || this.rows.set(name, new Map());
+    const run = (name: string, fn: Fn) => {
+      declare(name);
       t(name, async () => {
         try {
           await fn();
@@ -35,9 +38,11 @@ export class RowReport {
           throw e;
         }
       });
+    };
     const skip = (name: string, fn: Fn) => {
       // unlessRuncGap names skipped runc rows "<title> [skipped for runc: <reason>]".
       const m = /^(.*) \[skipped for runc: (.*)\]$/.exec(name);
+      declare(m ? m[1]! : name);
       put(m ? m[1]! : name, { kind: 'gap', why: m ? m[2]! : 'skipped' });
       t.skip(name, fn);
     };
