@@ -18,7 +18,7 @@
 // GUEST_ACCEL (default tcg,thread=multi), GUEST_SMP (2), GUEST_MEMORY (2048).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,7 +130,9 @@ systemctl poweroff --force --force
 
 function qemuArgs(image, job, checkout, memory) {
   const cmdline = [
-    'root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=4',
+    // A kernel oops ends the run at once (panic, and QEMU exits on the reboot) instead of
+    // leaving a test hung until the timeout; the console log then shows it.
+    'root=/dev/vda rw console=ttyS0 oops=panic panic=-1 quiet loglevel=4',
     'systemd.unified_cgroup_hierarchy=1 systemd.show_status=0 net.ifnames=0',
     'hugepagesz=2M hugepages=16', // for the hugetlb rows: a few 2 MiB pages to charge
   ].join(' ');
@@ -202,6 +204,12 @@ async function main() {
       const saved = join(o.cache, 'last-console.log');
       try { copyFileSync(join(job, 'console.log'), saved); } catch {}
       say(`the guest ended without a result (QEMU exit ${code ?? signal}); its console is in ${saved}`);
+    }
+    // Per-runtime counts from the report sections the suites rewrote during this run.
+    for (const f of existsSync(join(o.checkout, 'conformance')) ? readdirSync(join(o.checkout, 'conformance')) : []) {
+      const path = join(o.checkout, 'conformance', f);
+      if (!/^report-.*\.md$/.test(f) || statSync(path).mtimeMs < t0) continue;
+      for (const l of readFileSync(path, 'utf8').split('\n')) if (/^- [\w-]+: \d+ passed/.test(l)) say(`conformance/${f}: ${l.slice(2)}`);
     }
     // The closing line: the suite's own totals, plus one failure if the guest itself failed.
     const totals = [...output.matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop();
