@@ -203,7 +203,8 @@ async function main() {
     if (rc === undefined) {
       const saved = join(o.cache, 'last-console.log');
       try { copyFileSync(join(job, 'console.log'), saved); } catch {}
-      say(`the guest ended without a result (QEMU exit ${code ?? signal}); its console is in ${saved}`);
+      say(`the guest ended without a result (QEMU exit ${code ?? signal}); its console is in ${saved}; the end of it:`);
+      try { process.stdout.write(readFileSync(saved, 'utf8').replace(/\r/g, '').split('\n').slice(-40).map((l) => `#   ${l}`).join('\n') + '\n'); } catch {}
     }
     // Per-runtime counts from the report sections the suites rewrote during this run.
     for (const f of existsSync(join(o.checkout, 'conformance')) ? readdirSync(join(o.checkout, 'conformance')) : []) {
