@@ -3,7 +3,7 @@
 // so isolation between files matters) and ends with the plain line "N passed, N failed, N skipped".
 // A skipped case is a skip, never a pass: uvu's test.skip, with its reason on a `SKIP <title>:
 // <reason>` line (test/helpers/skip.ts); the run lists every reason at the end.
-// Usage: node scripts/test.mjs [unit|integration|docker|<file>...]
+// Usage: node scripts/test.mjs [unit|integration|docker|conformance|guest|<file>...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative, resolve } from 'node:path';
@@ -27,7 +27,7 @@ function walk(dir) {
 const args = process.argv.slice(2);
 let files = [];
 if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
-for (const a of args.filter((x) => x !== 'conformance')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [resolve(process.cwd(), a)]);
+for (const a of args.filter((x) => x !== 'conformance' && x !== 'guest')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [resolve(process.cwd(), a)]);
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
@@ -68,6 +68,24 @@ if (args.length === 0 || args.includes('conformance')) {
     failed += +m[3];
     skipped += +(m[4] ?? 0);
     if (+m[3] > 0) failures.push(`conformance: ${m[1]} failed ${m[3]}`);
+  }
+}
+// The guest VM suite (test/guest: cgroup v2 with systemd as PID 1) when QEMU is installed.
+if (args.length === 0 || args.includes('guest')) {
+  if (spawnSync('sh', ['-c', 'command -v qemu-system-x86_64']).status !== 0) {
+    process.stdout.write('\n# guest: skipped (qemu-system-x86_64 not installed; scripts/install.sh installs it)\n');
+    skipped += 1;
+    skipReasons.push('guest: qemu-system-x86_64 not installed (scripts/install.sh installs it)');
+  } else {
+    process.stdout.write('\n# guest (test/guest/run.mjs: Debian 12 VM, systemd, cgroup v2)\n');
+    const r = spawnSync(process.execPath, ['test/guest/run.mjs'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    process.stdout.write(r.stdout || '');
+    for (const l of (r.stdout || '').matchAll(/^\s*SKIP (.+)$/gm)) skipReasons.push(`guest: ${l[1]}`);
+    const m = [...(r.stdout || '').matchAll(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop();
+    passed += m ? +m[1] : 0;
+    failed += m ? +m[2] : 1;
+    skipped += m?.[3] ? +m[3] : 0;
+    if (!m || +m[2] > 0 || r.status !== 0) failures.push(`guest (exit ${r.status})`);
   }
 }
 if (skipReasons.length) process.stdout.write(`\nSkipped:\n${skipReasons.map((r) => '  ' + r).join('\n')}\n`);

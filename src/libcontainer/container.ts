@@ -220,9 +220,12 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         },
       },
     });
+    // Closed once: the undo below must not close them again (EBADF would hide the real error).
     if (consoleFd >= 0) closeSync(consoleFd);
     closeSync(fifoFd);
     for (const fd of Object.values(idmapFds)) closeSync(fd);
+    consoleFd = fifoFd = -1;
+    for (const k of Object.keys(idmapFds)) delete idmapFds[+k];
     // Limits once the init is set up and waiting: a low pids.max must not stop node's own
     // threads from starting. Like runc, the device rules always end with the default
     // allow-list (null, zero, tty, ptmx, mknod of anything, ...) after the config's own

@@ -44,7 +44,6 @@ export function checkSupported(spec: Spec): string[] {
   }
   if (spec.process?.selinuxLabel || (l.mountLabel && selinuxEnabled())) notSupported('SELinux labels');
   if (l.mountLabel) warnings.push('linux.mountLabel ignored: SELinux is not enabled on this host');
-  if (l.resources?.rdma && Object.keys(l.resources.rdma).length) notSupported('linux.resources.rdma');
   return warnings;
 }
 
