@@ -70,6 +70,9 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs'), plugins: [lazyChunks] }),
   build({ ...common, entryPoints: [join(root, 'src/libcontainer/init/main.ts')], outfile: join(dist, 'init.cjs') }),
   ...Object.entries(LAZY).map(([src, name]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, `${name}.cjs`) })),
+  // The systemd driver's D-Bus connection runs in a worker thread (src/cgroups/systemd-client.ts);
+  // dbus-next's optional X11 session-bus discovery (never used: we pass the address) stays out.
+  build({ ...common, external: ['koffi', 'x11'], entryPoints: [join(root, 'src/cgroups/systemd-worker.ts')], outfile: join(dist, 'systemd-worker.cjs') }),
   build({ ...common, stdin: { contents: "export { execa } from 'execa';", resolveDir: root, loader: 'js' }, outfile: join(dist, 'execa.cjs') }),
 ]);
 

@@ -138,7 +138,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     chmodSync(st.fifoPath, 0o622);
     fifoFd = check(openFd(st.fifoPath, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${st.fifoPath}`);
     st.write(state);
-    cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup });
+    cgroup = newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup, rootless: g.rootless, annotations: spec.annotations, warn: g.warn });
     state.cgroup = cgroup.save();
     if (spec.process.terminal && !o.consoleSocket && o.ownConsole) {
       const pair = consoleSocketPair();
