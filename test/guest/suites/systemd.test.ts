@@ -1,0 +1,283 @@
+// The systemd cgroup driver (--systemd-cgroup) on a real systemd host with cgroup v2 (the guest
+// harness, test/guest/run.mjs): the container's cgroup is a transient scope that systemd
+// reports with the container's limits, the limits hold, update goes through systemd, pause
+// freezes, delete removes the unit. runc-ts and runc side by side.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { makeBundle, type Bundle } from '../../helpers/bundle';
+import { makeRuntime, runtimeNames, sleep, type Runtime } from '../../helpers/runtimes';
+
+const onSystemd = existsSync('/run/systemd/system') && existsSync('/sys/fs/cgroup/cgroup.controllers');
+
+/** `systemctl show` of a unit as a map (values as systemctl prints them: "200ms", "yes", ...). */
+function show(unit: string, ...props: string[]): Record<string, string> {
+  const r = spawnSync('systemctl', ['show', unit, ...props.flatMap((p) => ['-p', p])], { encoding: 'utf8' });
+  const out: Record<string, string> = {};
+  for (const l of r.stdout.split('\n')) {
+    const i = l.indexOf('=');
+    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
+  }
+  return out;
+}
+
+const cg = (path: string, file: string) => readFileSync(`/sys/fs/cgroup${path}/${file}`, 'utf8').trim();
+const ownCgroup = (pid: number) => readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().replace(/^0::/, '');
+
+const features = suite('systemd driver: features');
+features('runc-ts features says the systemd driver is there', () => {
+  const rt = makeRuntime('runc-ts');
+  try {
+    const f = JSON.parse(rt.run(['features']).stdout);
+    assert.equal(f.linux.cgroup, { v1: true, v2: true, systemd: true, systemdUser: true });
+  } finally {
+    rt.cleanup();
+  }
+});
+features.run();
+
+for (const name of runtimeNames()) {
+  const t = suite(`systemd driver [${name}]`);
+  let rt: Runtime;
+  const sd = (args: string[]) => rt.run(['--systemd-cgroup', ...args]);
+  const sdDetached = (args: string[]) => rt.detached(['--systemd-cgroup', ...args]);
+  const uniq = `${name.replace('-', '')}${process.pid}`;
+
+  t.before(() => {
+    rt = makeRuntime(name);
+  });
+  t.after(() => {
+    // cleanup() deletes with --force but without the flag: the units go through their own delete.
+    const l = rt.run(['list', '-q']);
+    for (const id of l.stdout.split('\n').filter(Boolean)) sd(['delete', '--force', id]);
+    rt.cleanup();
+  });
+
+  if (!onSystemd) {
+    t.skip('needs systemd as PID 1 with cgroup v2 (run through test/guest/run.mjs --suite systemd)', () => {});
+    t.run();
+    continue;
+  }
+
+  t('create: a transient scope in a nested slice, with the limits as unit properties and in cgroupfs', () => {
+    const id = `lim-${uniq}`;
+    const unit = `${name}-${id}.scope`;
+    const b = makeBundle((c) => {
+      c.process.args = ['sleep', '300'];
+      c.linux.cgroupsPath = `rtstest-a.slice:${name}:${id}`;
+      c.linux.resources = {
+        ...c.linux.resources,
+        memory: { limit: 64 << 20, reservation: 32 << 20 },
+        pids: { limit: 20 },
+        cpu: { shares: 512, quota: 20000, period: 100000, cpus: '0' },
+      };
+      c.annotations = { 'org.systemd.property.TimeoutStopSec': '7', 'org.systemd.property.CollectMode': "'inactive-or-failed'" };
+    });
+    try {
+      const r = sdDetached(['create', '--bundle', b.dir, id]);
+      assert.is(r.status, 0, r.stderr);
+      const s = show(unit, 'ActiveState', 'ControlGroup', 'Slice', 'Delegate', 'MemoryMax', 'MemoryLow', 'TasksMax', 'CPUWeight', 'CPUQuotaPerSecUSec', 'CPUQuotaPeriodUSec', 'AllowedCPUs', 'DevicePolicy', 'TimeoutStopUSec', 'CollectMode', 'Description');
+      assert.equal(s, {
+        ActiveState: 'active',
+        ControlGroup: `/rtstest.slice/rtstest-a.slice/${unit}`,
+        Slice: 'rtstest-a.slice',
+        Delegate: 'yes',
+        MemoryMax: String(64 << 20),
+        MemoryLow: String(32 << 20),
+        TasksMax: '20',
+        CPUWeight: '20',
+        CPUQuotaPerSecUSec: '200ms',
+        CPUQuotaPeriodUSec: '100ms',
+        AllowedCPUs: '0',
+        DevicePolicy: 'strict',
+        TimeoutStopUSec: '7s',
+        CollectMode: 'inactive-or-failed',
+        Description: `libcontainer container ${id}`,
+      });
+      const path = s.ControlGroup!;
+      const pid = JSON.parse(rt.run(['state', id]).stdout).pid;
+      assert.is(ownCgroup(pid), path, 'the init is in the scope');
+      assert.equal(
+        ['memory.max', 'memory.low', 'pids.max', 'cpu.weight', 'cpu.max', 'cpuset.cpus'].map((f) => cg(path, f)),
+        [String(64 << 20), String(32 << 20), '20', '20', '20000 100000', '0'],
+      );
+      assert.is(sd(['start', id]).status, 0);
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+  });
+
+  t('limits hold: OOM kill, fork refusal, CPU throttling', () => {
+    const id = `beh-${uniq}`;
+    const b = makeBundle((c) => {
+      c.process.args = [
+        'sh',
+        '-c',
+        'dd if=/dev/zero of=/dev/null bs=96M count=1 2>/dev/null; echo "dd=$?"; sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 3 & done" 2>/dev/null; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo done',
+      ];
+      c.linux.cgroupsPath = `system.slice:${name}:${id}`;
+      c.linux.resources = { ...c.linux.resources, memory: { limit: 32 << 20, swap: 32 << 20 }, pids: { limit: 8 }, cpu: { quota: 10000, period: 100000 } };
+    });
+    try {
+      const r = sd(['run', '--bundle', b.dir, id]);
+      assert.is(r.status, 0, r.stderr);
+      // dd's 96 MB buffer cannot fit in 32 MB: the kernel kills it (128 + 9).
+      assert.match(r.stdout, /dd=137/);
+      assert.match(r.stdout, /done/);
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+  });
+
+  t('the CPU quota throttles and pids.max refuses forks (cgroupfs counters of the scope)', () => {
+    const id = `thr-${uniq}`;
+    const unit = `${name}-${id}.scope`;
+    const b = makeBundle((c) => {
+      c.process.args = ['sh', '-c', 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done" 2>/dev/null; while :; do :; done'];
+      c.linux.cgroupsPath = `system.slice:${name}:${id}`;
+      c.linux.resources = { ...c.linux.resources, pids: { limit: 5 }, cpu: { quota: 10000, period: 100000 } };
+    });
+    try {
+      assert.is(sdDetached(['run', '-d', '--bundle', b.dir, id]).status, 0);
+      const path = show(unit, 'ControlGroup').ControlGroup!;
+      const end = Date.now() + 20_000;
+      const throttled = () => Number(/nr_throttled (\d+)/.exec(cg(path, 'cpu.stat'))![1]);
+      while (Date.now() < end && !(throttled() > 0 && /max [1-9]/.test(cg(path, 'pids.events')))) sleep(200);
+      assert.ok(throttled() > 0, `cpu.stat: ${cg(path, 'cpu.stat')}`);
+      assert.match(cg(path, 'pids.events'), /^max [1-9]\d*$/);
+      assert.ok(Number(cg(path, 'pids.current')) <= 5);
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+  });
+
+  t('update goes through systemd (SetUnitProperties) and cgroupfs; pause/resume freeze the scope', () => {
+    const id = `upd-${uniq}`;
+    const unit = `${name}-${id}.scope`;
+    const b = makeBundle((c) => {
+      c.process.args = ['sleep', '300'];
+      c.linux.cgroupsPath = `system.slice:${name}:${id}`;
+      c.linux.resources = { ...c.linux.resources, memory: { limit: 64 << 20 }, pids: { limit: 20 } };
+    });
+    try {
+      assert.is(sdDetached(['run', '-d', '--bundle', b.dir, id]).status, 0);
+      const r = sd(['update', '--memory', String(128 << 20), '--pids-limit', '30', '--cpu-quota', '50000', '--cpu-period', '100000', '--cpu-share', '2048', '--cpuset-cpus', '0-1', id]);
+      assert.is(r.status, 0, r.stderr);
+      const s = show(unit, 'MemoryMax', 'TasksMax', 'CPUQuotaPerSecUSec', 'CPUWeight', 'AllowedCPUs', 'ControlGroup');
+      assert.equal(
+        [s.MemoryMax, s.TasksMax, s.CPUQuotaPerSecUSec, s.CPUWeight, s.AllowedCPUs],
+        [String(128 << 20), '30', '500ms', '79', '0-1'],
+      );
+      const path = s.ControlGroup!;
+      assert.equal(['memory.max', 'pids.max', 'cpu.max', 'cpu.weight'].map((f) => cg(path, f)), [String(128 << 20), '30', '50000 100000', '79']);
+
+      assert.is(sd(['pause', id]).status, 0);
+      assert.is(JSON.parse(rt.run(['state', id]).stdout).status, 'paused');
+      assert.is(cg(path, 'cgroup.freeze'), '1');
+      assert.is(show(unit, 'ActiveState').ActiveState, 'active');
+      assert.is(sd(['resume', id]).status, 0);
+      assert.is(cg(path, 'cgroup.freeze'), '0');
+      assert.is(JSON.parse(rt.run(['state', id]).stdout).status, 'running');
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+  });
+
+  t('delete: the unit and its cgroup are gone; the default cgroupsPath is <slice>/<prefix>-<id>.scope', () => {
+    const id = `del-${uniq}`;
+    // runc's own prefix is "runc"; runc-ts names its scopes after itself.
+    const unit = `${name}-${id}.scope`;
+    const b = makeBundle((c) => {
+      c.process.args = ['sleep', '300'];
+      delete c.linux.cgroupsPath;
+    });
+    try {
+      assert.is(sdDetached(['run', '-d', '--bundle', b.dir, id]).status, 0);
+      const s = show(unit, 'ActiveState', 'ControlGroup');
+      assert.equal(s, { ActiveState: 'active', ControlGroup: `/system.slice/${unit}` });
+      assert.is(sd(['kill', id, 'KILL']).status, 0);
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && JSON.parse(rt.run(['state', id]).stdout).status !== 'stopped') sleep(100);
+      const d = sd(['delete', id]);
+      assert.is(d.status, 0, d.stderr);
+      assert.ok(['inactive', ''].includes(show(unit, 'ActiveState').ActiveState ?? ''), JSON.stringify(show(unit, 'ActiveState', 'LoadState')));
+      assert.not.ok(existsSync(`/sys/fs/cgroup/system.slice/${unit}`), 'cgroup removed');
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+  });
+
+  t('linux.resources.unified is mapped to unit properties where systemd has one', () => {
+    const id = `uni-${uniq}`;
+    const unit = `${name}-${id}.scope`;
+    const b = makeBundle((c) => {
+      c.process.args = ['sleep', '300'];
+      c.linux.cgroupsPath = `system.slice:${name}:${id}`;
+      c.linux.resources = { ...c.linux.resources, unified: { 'memory.high': String(48 << 20), 'pids.max': '12', 'memory.oom.group': '1' } };
+    });
+    try {
+      const r = sdDetached(['run', '-d', '--bundle', b.dir, id]);
+      assert.is(r.status, 0, r.stderr);
+      const s = show(unit, 'MemoryHigh', 'TasksMax', 'ControlGroup');
+      assert.equal([s.MemoryHigh, s.TasksMax], [String(48 << 20), '12']);
+      assert.equal(['memory.high', 'pids.max', 'memory.oom.group'].map((f) => cg(s.ControlGroup!, f)), [String(48 << 20), '12', '1']);
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+  });
+
+  t('device rules: DeviceAllow from the allow-list, and a device outside it stays closed', () => {
+    const id = `dev-${uniq}`;
+    const unit = `${name}-${id}.scope`;
+    const b = makeBundle((c) => {
+      c.process.args = ['sh', '-c', 'mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem >/dev/null 2>&1; echo "mem=$?"; head -c 1 /dev/zero >/dev/null; echo "zero=$?"'];
+      c.linux.cgroupsPath = `system.slice:${name}:${id}`;
+    });
+    try {
+      const r = sd(['run', '--bundle', b.dir, id]);
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stdout, /mem=1/);
+      assert.match(r.stdout, /zero=0/);
+    } finally {
+      sd(['delete', '--force', id]);
+      b.remove();
+    }
+    // The unit is gone with its container; the properties are checked while it runs.
+    const b2 = makeBundle((c) => {
+      c.process.args = ['sleep', '300'];
+      c.linux.cgroupsPath = `system.slice:${name}:${id}`;
+    });
+    try {
+      assert.is(sdDetached(['run', '-d', '--bundle', b2.dir, id]).status, 0);
+      const allow = show(unit, 'DeviceAllow').DeviceAllow ?? '';
+      for (const want of ['/dev/char/1:3 rwm', '/dev/char/1:5 rwm', 'char-pts rwm']) assert.ok(allow.includes(want), `${want} in ${allow}`);
+    } finally {
+      sd(['delete', '--force', id]);
+      b2.remove();
+    }
+  });
+
+  t('bad cgroupsPath: runc\'s one-line error, nothing left behind', () => {
+    const id = `bad-${uniq}`;
+    const b = makeBundle((c) => {
+      c.linux.cgroupsPath = '/not/a/systemd/path';
+    });
+    try {
+      const r = sd(['create', '--bundle', b.dir, id]);
+      assert.is.not(r.status, 0);
+      assert.match(r.stderr, /expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "\/not\/a\/systemd\/path" instead/);
+      assert.is(rt.run(['state', id]).status === 0, false, 'no state left');
+    } finally {
+      b.remove();
+    }
+  });
+
+  t.run();
+}
