@@ -12,7 +12,7 @@ import type { CgroupManager, ManagerOptions, SavedCgroup } from './types';
 
 export { detectCgroupMode, findHierarchies, parseMountInfo, parseProcCgroup } from './detect';
 export type { CgroupMode, Hierarchy } from './detect';
-export { cleanPath, expandSlice, innerPath, systemdPath } from './paths';
+export { cleanPath, expandSlice, innerPath } from './paths';
 export { blkioWeightToIoWeight, hugePageSizes, sharesToWeight, swapToV2 } from './convert';
 export { CgroupError, MAX_U64 } from './fsutil';
 export { DEFAULT_DEVICE_RULES, DeviceEmulator, withDefaultDevices } from './devices/rules';

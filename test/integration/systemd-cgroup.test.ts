@@ -6,12 +6,10 @@
 // suite's). runc only talks to the real systemd, so that part is runc-ts only.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { makeBundle } from '../helpers/bundle';
+import { haveDbusDaemon as haveDaemon, startMockSystemd, type MockSystemd } from '../helpers/mock-systemd';
 import { makeRuntime, runtimeNames, type Runtime } from '../helpers/runtimes';
 
 const hostHasSystemd = existsSync('/run/systemd/system');
@@ -42,48 +40,25 @@ for (const name of runtimeNames()) {
 }
 
 const mockSuite = suite('systemd cgroup driver against a stand-in systemd [runc-ts]');
-const haveDaemon = spawnSync('dbus-daemon', ['--version']).status === 0;
-const busDir = mkdtempSync(join(tmpdir(), 'runc-ts-dbus-'));
-let daemon: ChildProcess | undefined;
-let mock: ChildProcess | undefined;
-const calls: any[] = [];
+let mock: MockSystemd | undefined;
 let rt: Runtime;
 const id = `sdmock-${process.pid}`;
 const unit = `runc-ts-${id}.scope`;
 const SLICE = 'rtsmock.slice';
 
-async function callsFor(u: string, count: number): Promise<any[]> {
-  const mine = () => calls.filter((c) => c.body[0] === u);
-  for (let i = 0; i < 100 && mine().length < count; i++) await new Promise((r) => setTimeout(r, 20));
-  return mine();
-}
+const callsFor = (u: string, count: number) => mock!.callsFor(u, count);
 const props = (c: any) => Object.fromEntries(c.body[2].map(([n, v]: any) => [n, v.value]));
 const v1 = (ctrl: string, file: string) => readFileSync(`/sys/fs/cgroup/${ctrl}/${SLICE}/${unit}/${file}`, 'utf8').trim();
 
 mockSuite.before(async () => {
   rt = makeRuntime('runc-ts');
-  if (!haveDaemon || !runtimeNames().includes('runc-ts')) return;
-  const address = `unix:path=${join(busDir, 'bus')}`;
-  daemon = spawn('dbus-daemon', ['--session', '--nofork', `--address=${address}`, '--print-address'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise((r) => daemon!.stdout!.once('data', r));
-  process.env.DBUS_SYSTEM_BUS_ADDRESS = address;
-  mock = spawn(process.execPath, [join(__dirname, '../fixtures/mock-systemd.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => {
-    createInterface({ input: mock!.stdout! }).on('line', (l) => {
-      const m = JSON.parse(l);
-      if (m.ready) resolve();
-      else calls.push(m);
-    });
-  });
+  if (haveDaemon && runtimeNames().includes('runc-ts')) mock = await startMockSystemd();
 });
 
 mockSuite.after(() => {
   rt.run(['--systemd-cgroup', 'delete', '--force', id]);
   rt.cleanup();
-  mock?.kill();
-  daemon?.kill();
-  delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
-  rmSync(busDir, { recursive: true, force: true });
+  mock?.stop();
   // The slice's directories: systemd's on a real host, ours to remove here.
   for (const ctrl of readdirSync('/sys/fs/cgroup')) {
     try {

@@ -4,49 +4,22 @@
 // guest suite (test/guest/suites/systemd.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { haveDbusDaemon as haveDaemon, startMockSystemd, type MockSystemd } from '../helpers/mock-systemd';
 import { systemdClient, type SystemdClient } from '../../src/cgroups/systemd-client';
 
-const haveDaemon = spawnSync('dbus-daemon', ['--version']).status === 0;
-const dir = mkdtempSync(join(tmpdir(), 'runc-ts-dbus-'));
-let daemon: ChildProcess | undefined;
-let mock: ChildProcess | undefined;
+let mock: MockSystemd | undefined;
 let client: SystemdClient;
-const calls: any[] = [];
-
-/** The calls the mock received for one unit; waits for its output (read by this thread) to catch up. */
-async function callsFor(unit: string, count: number): Promise<any[]> {
-  const mine = () => calls.filter((c) => c.body[0] === unit);
-  for (let i = 0; i < 100 && mine().length < count; i++) await new Promise((r) => setTimeout(r, 20));
-  return mine();
-}
+const callsFor = (unit: string, count: number) => mock!.callsFor(unit, count);
 
 test.before(async () => {
   if (!haveDaemon) return;
-  const address = `unix:path=${join(dir, 'bus')}`;
-  daemon = spawn('dbus-daemon', ['--session', '--nofork', `--address=${address}`, '--print-address'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((r) => daemon!.stdout!.once('data', r));
-  process.env.DBUS_SYSTEM_BUS_ADDRESS = address;
-  mock = spawn(process.execPath, [join(__dirname, '../fixtures/mock-systemd.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => {
-    createInterface({ input: mock!.stdout! }).on('line', (l) => {
-      const m = JSON.parse(l);
-      if (m.ready) resolve();
-      else calls.push(m);
-    });
-  });
+  mock = await startMockSystemd();
   client = systemdClient();
 });
 
 test.after(() => {
   client?.close();
-  mock?.kill();
-  daemon?.kill();
-  rmSync(dir, { recursive: true, force: true });
+  mock?.stop();
 });
 
 const t = haveDaemon ? test : test.skip;

@@ -2,7 +2,8 @@
 // common.go, v1.go, v2.go, cpuset_test.go; specconv's org.systemd.property.* annotations).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sharesToWeight } from '../../src/cgroups/index';
+import { loadManager, newManager, sharesToWeight } from '../../src/cgroups/index';
+import { makeV1Tree, makeV2Tree } from '../fixtures/cgroups/tree';
 import {
   annotationProperties,
   baseProperties,
@@ -252,6 +253,39 @@ test('org.systemd.property.* annotations: GVariant values, Sec -> USec, name che
 
 test('systemd versions as Manager.Version reports them', () => {
   assert.equal(['252.22-1~deb12u1', 'v245.4-1.fc32', '245', 'v245-1.fc32'].map(systemdVersionAtoi), [252, 245, 245, 245]);
+});
+
+test('newManager/loadManager: the unit\'s directories in every hierarchy, saved with the unit', () => {
+  // A bus address that leads nowhere: the paths need no D-Bus (only apply/set/destroy do).
+  process.env.DBUS_SYSTEM_BUS_ADDRESS = 'unix:path=/nonexistent/bus';
+  const v1 = makeV1Tree('/a.slice/a-b.slice/pre-c1.scope', { unified: true });
+  const v2 = makeV2Tree('/system.slice/runc-ts-c1.scope');
+  try {
+    const m1 = newManager({ id: 'c1', systemd: true, cgroupsPath: 'a-b.slice:pre:c1', mountRoot: v1.root });
+    assert.is(m1.paths().memory, `${v1.root}/memory/a.slice/a-b.slice/pre-c1.scope`);
+    assert.is(m1.paths()[''], `${v1.root}/unified/a.slice/a-b.slice/pre-c1.scope`);
+    const m2 = newManager({ id: 'c1', systemd: true, mountRoot: v2.root, selfCgroup: '0::/user.slice/session-1.scope\n' });
+    assert.equal(m2.paths(), { '': `${v2.root}/system.slice/runc-ts-c1.scope` });
+    const saved = m2.save();
+    assert.equal(saved.systemd, { id: 'c1', unit: 'runc-ts-c1.scope', slice: 'system.slice' });
+    const back = loadManager(JSON.parse(JSON.stringify(saved)));
+    assert.equal([back.version, back.paths(), back.save()], [2, m2.paths(), saved]);
+  } finally {
+    delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    v1.cleanup();
+    v2.cleanup();
+  }
+});
+
+test('newManager: without systemd, runc\'s refusal; bad annotations before anything starts', () => {
+  delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+  assert.throws(() => newManager({ id: 'c1', systemd: true }), /^systemd not running on this host, cannot use systemd cgroups manager$/);
+  process.env.DBUS_SYSTEM_BUS_ADDRESS = 'unix:path=/nonexistent/bus';
+  try {
+    assert.throws(() => newManager({ id: 'c1', systemd: true, annotations: { 'org.systemd.property.X_Y': '1' } }), /Annotation org\.systemd\.property\.X_Y name incorrect/);
+  } finally {
+    delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+  }
 });
 
 test.run();
