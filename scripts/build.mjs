@@ -81,6 +81,8 @@ writeAtomic(join(dist, 'boot.cjs'), readFileSync(join(root, 'scripts', 'boot.cjs
 for (const f of readdirSync(dist)) if (f.endsWith('.cache')) rmSync(join(dist, f));
 // The init never exits normally (it execs), so its cache is made here, from compilation alone.
 execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cjs']);
+// Likewise the systemd driver's worker thread (it is terminated, not exited, with the CLI).
+execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'systemd-worker.cjs']);
 
 // 3. The native stage: a constructor preloaded into the init's node (see native/nsexec.c).
 const src = join(root, 'native', 'nsexec.c');

@@ -30,7 +30,9 @@ function startWorker(workerData: unknown): Worker {
   const file = join(__dirname, 'systemd-worker.cjs');
   // A missing script would only show as a worker 'error' event, which a blocked thread never sees.
   if (!existsSync(file)) throw new Error(`systemd: ${file} is missing (run the build)`);
-  return new Worker(file, { workerData });
+  // Through boot.cjs and the V8 code cache made at build time, like the CLI's own bundles.
+  const boot = JSON.stringify(join(__dirname, 'boot.cjs'));
+  return new Worker(`require(${boot})('systemd-worker.cjs');`, { eval: true, workerData });
 }
 
 export function systemdClient(opts: BusOptions = {}): SystemdClient {
