@@ -11,13 +11,16 @@ import { makeRuntime, runtimeNames, sleep, type Runtime } from '../../helpers/ru
 
 const onSystemd = existsSync('/run/systemd/system') && existsSync('/sys/fs/cgroup/cgroup.controllers');
 
-/** `systemctl show` of a unit as a map (values as systemctl prints them: "200ms", "yes", ...). */
+/**
+ * `systemctl show` of a unit as a map (values as systemctl prints them: "200ms", "yes", ...);
+ * list properties (DeviceAllow) come one line per entry and are joined with newlines.
+ */
 function show(unit: string, ...props: string[]): Record<string, string> {
   const r = spawnSync('systemctl', ['show', unit, ...props.flatMap((p) => ['-p', p])], { encoding: 'utf8' });
   const out: Record<string, string> = {};
   for (const l of r.stdout.split('\n')) {
     const i = l.indexOf('=');
-    if (i > 0) out[l.slice(0, i)] = l.slice(i + 1);
+    if (i > 0) out[l.slice(0, i)] = out[l.slice(0, i)] === undefined ? l.slice(i + 1) : `${out[l.slice(0, i)]}\n${l.slice(i + 1)}`;
   }
   return out;
 }
@@ -175,6 +178,14 @@ for (const name of runtimeNames()) {
       const path = s.ControlGroup!;
       assert.equal(['memory.max', 'pids.max', 'cpu.max', 'cpu.weight'].map((f) => cg(path, f)), [String(128 << 20), '30', '50000 100000', '79']);
 
+      // exec joins the scope (cgroupfs, from the saved state); events reads its stats.
+      assert.is(sdDetached(['exec', '-d', id, 'sleep', '200']).status, 0);
+      const pids = JSON.parse(sd(['ps', '--format', 'json', id]).stdout);
+      assert.is(pids.length, 2, `ps: ${JSON.stringify(pids)}`);
+      assert.equal(cg(path, 'cgroup.procs').split('\n').map(Number).sort(), [...pids].sort());
+      const ev = JSON.parse(sd(['events', '--stats', id]).stdout);
+      assert.ok(ev.data.memory.usage.usage > 0 && ev.data.pids.current === 2, JSON.stringify(ev.data.pids));
+
       assert.is(sd(['pause', id]).status, 0);
       assert.is(JSON.parse(rt.run(['state', id]).stdout).status, 'paused');
       assert.is(cg(path, 'cgroup.freeze'), '1');
@@ -257,7 +268,9 @@ for (const name of runtimeNames()) {
     try {
       assert.is(sdDetached(['run', '-d', '--bundle', b2.dir, id]).status, 0);
       const allow = show(unit, 'DeviceAllow').DeviceAllow ?? '';
-      for (const want of ['/dev/char/1:3 rwm', '/dev/char/1:5 rwm', 'char-pts rwm']) assert.ok(allow.includes(want), `${want} in ${allow}`);
+      const entries = allow.split('\n');
+      for (const want of ['/dev/char/1:3 rwm', '/dev/char/1:5 rwm', 'char-pts rwm', 'char-* m', 'block-* m']) assert.ok(entries.includes(want), `${want} in ${entries}`);
+      assert.is(show(unit, 'DevicePolicy').DevicePolicy, 'strict');
     } finally {
       sd(['delete', '--force', id]);
       b2.remove();
@@ -272,7 +285,8 @@ for (const name of runtimeNames()) {
     try {
       const r = sd(['create', '--bundle', b.dir, id]);
       assert.is.not(r.status, 0);
-      assert.match(r.stderr, /expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "\/not\/a\/systemd\/path" instead/);
+      // The log line's quotes are escaped (logrus text format, which runc-ts writes too).
+      assert.match(r.stderr, /expected cgroupsPath to be of format \\?"slice:prefix:name\\?" for systemd cgroups, got \\?"\/not\/a\/systemd\/path\\?" instead/, r.stderr);
       assert.is(rt.run(['state', id]).status === 0, false, 'no state left');
     } finally {
       b.remove();
