@@ -51,8 +51,10 @@ function newSystemdManager(opts: ManagerOptions, mountRoot: string): CgroupManag
   if (!opts.rootless) client.warmUp();
   const path = opts.rootless ? join(client.controlGroup(), u.path) : u.path;
   // Delegation has enabled the controllers already; a user cannot write the root's anyway.
-  const fs = newManager({ ...opts, systemd: false, cgroupsPath: path, enableControllers: opts.rootless ? false : opts.enableControllers });
-  return new SystemdManager(fs, unit, client, { created: true, properties, skipDevices: opts.skipDevices, warn: opts.warn });
+  // Rootless: no device control either (an eBPF program needs privileges), as runc ignores it.
+  const skipDevices = opts.skipDevices || opts.rootless;
+  const fs = newManager({ ...opts, systemd: false, cgroupsPath: path, skipDevices, enableControllers: opts.rootless ? false : opts.enableControllers });
+  return new SystemdManager(fs, unit, client, { created: true, properties, skipDevices, warn: opts.warn });
 }
 
 export function newManager(opts: ManagerOptions): CgroupManager {

@@ -1,6 +1,7 @@
 // The systemd manager's D-Bus API (org.freedesktop.systemd1.Manager) through dbus-next's
 // low-level Message calls: no introspection round trip, only the few methods runc's systemd
 // cgroup driver uses. Jobs are awaited through the JobRemoved signal, as go-systemd does.
+import { existsSync } from 'node:fs';
 import { systemdVersionAtoi, type UnitProp } from './systemd-props';
 
 const DEST = 'org.freedesktop.systemd1';
@@ -38,8 +39,9 @@ export class SystemdBus {
     const dbus = require('@particle/dbus-next') as DBusNext;
     let bus;
     if (opts.user) {
-      const addr = process.env.DBUS_SESSION_BUS_ADDRESS || (process.env.XDG_RUNTIME_DIR ? `unix:path=${process.env.XDG_RUNTIME_DIR}/bus` : '');
-      if (!addr) throw new Error('systemd: rootless cgroup manager needs a user session bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set');
+      const runtimeBus = process.env.XDG_RUNTIME_DIR ? `${process.env.XDG_RUNTIME_DIR}/bus` : '';
+      const addr = process.env.DBUS_SESSION_BUS_ADDRESS || (runtimeBus && existsSync(runtimeBus) ? `unix:path=${runtimeBus}` : '');
+      if (!addr) throw new Error('systemd: rootless cgroup manager needs the user\'s session bus: DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus');
       bus = dbus.sessionBus({ busAddress: addr });
     } else {
       bus = dbus.systemBus();

@@ -4,10 +4,12 @@
 // freezes, delete removes the unit. runc-ts and runc side by side.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { makeBundle, type Bundle } from '../../helpers/bundle';
-import { makeRuntime, runtimeNames, sleep, type Runtime } from '../../helpers/runtimes';
+import { join } from 'node:path';
+import { makeBundle, makeBusyboxRootfs } from '../../helpers/bundle';
+import { makeRuntime, runtimeNames, RUNC, RUNC_TS, sleep, type Runtime } from '../../helpers/runtimes';
+import { defaultSpec } from '../../../src/spec/default';
 
 const onSystemd = existsSync('/run/systemd/system') && existsSync('/sys/fs/cgroup/cgroup.controllers');
 
@@ -112,23 +114,24 @@ for (const name of runtimeNames()) {
     }
   });
 
-  t('limits hold: OOM kill, fork refusal, CPU throttling', () => {
+  t('memory.max holds: an allocation over it is OOM-killed, one within it runs', () => {
     const id = `beh-${uniq}`;
     const b = makeBundle((c) => {
       c.process.args = [
         'sh',
         '-c',
-        'dd if=/dev/zero of=/dev/null bs=96M count=1 2>/dev/null; echo "dd=$?"; sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 3 & done" 2>/dev/null; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo done',
+        'dd if=/dev/zero of=/dev/null bs=160M count=1 2>/dev/null; echo "dd=$?"; dd if=/dev/zero of=/dev/null bs=8M count=1 2>/dev/null; echo "small=$?"',
       ];
       c.linux.cgroupsPath = `system.slice:${name}:${id}`;
-      c.linux.resources = { ...c.linux.resources, memory: { limit: 32 << 20, swap: 32 << 20 }, pids: { limit: 8 }, cpu: { quota: 10000, period: 100000 } };
+      // 64 MB: room for runc-ts's own init (node) while it waits for start, none for dd's buffer.
+      c.linux.resources = { ...c.linux.resources, memory: { limit: 64 << 20, swap: 64 << 20 } };
     });
     try {
       const r = sd(['run', '--bundle', b.dir, id]);
-      assert.is(r.status, 0, r.stderr);
-      // dd's 96 MB buffer cannot fit in 32 MB: the kernel kills it (128 + 9).
+      assert.is(r.status, 0, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      // dd's 160 MB buffer cannot fit: the kernel kills it (128 + 9).
       assert.match(r.stdout, /dd=137/);
-      assert.match(r.stdout, /done/);
+      assert.match(r.stdout, /small=0/);
     } finally {
       sd(['delete', '--force', id]);
       b.remove();
@@ -293,5 +296,66 @@ for (const name of runtimeNames()) {
     }
   });
 
+  t.run();
+}
+
+// Rootless: the user's own systemd (user@UID.service, reached over the user's session bus) gives
+// the container a scope in its delegated subtree, and the limits apply there (runc's behaviour).
+const USER = 'rtsuser';
+const UID = 1500;
+const userBusUnit = ['/usr/lib/systemd/user/dbus.socket', '/lib/systemd/user/dbus.socket'].some((p) => existsSync(p));
+
+/** A user with lingering on: systemd starts user@UID.service and its session bus. */
+function ensureUserManager(): string | undefined {
+  if (spawnSync('id', ['-u', USER]).status !== 0) spawnSync('useradd', ['-m', '-u', String(UID), USER]);
+  spawnSync('loginctl', ['enable-linger', USER]);
+  const bus = `/run/user/${UID}/bus`;
+  const end = Date.now() + 30_000;
+  while (Date.now() < end && !existsSync(bus)) sleep(200);
+  return existsSync(bus) ? bus : undefined;
+}
+
+for (const name of runtimeNames()) {
+  const t = suite(`systemd driver, rootless [${name}]`);
+  if (!onSystemd || !userBusUnit) {
+    t.skip(`needs systemd with user session buses (dbus-user-session in the guest image)`, () => {});
+    t.run();
+    continue;
+  }
+  t('a rootless container gets a scope under user@UID.service with its limits', () => {
+    assert.ok(ensureUserManager(), `the session bus of ${USER} did not appear`);
+    const dir = mkdtempSync('/tmp/rts-rootless-');
+    chmodSync(dir, 0o755);
+    const root = join(dir, 'state');
+    const bundle = join(dir, 'bundle');
+    const id = `rl-${name.replace('-', '')}${process.pid}`;
+    const bin = name === 'runc' ? RUNC! : RUNC_TS;
+    const as = (args: string[]) =>
+      spawnSync('runuser', ['-u', USER, '--', 'env', `XDG_RUNTIME_DIR=/run/user/${UID}`, `DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${UID}/bus`, bin, '--root', root, '--systemd-cgroup', ...args], { encoding: 'utf8', timeout: 60_000 });
+    try {
+      makeBusyboxRootfs(join(bundle, 'rootfs'));
+      const spec: any = defaultSpec({ rootless: true });
+      spec.process.terminal = false;
+      spec.process.args = ['sleep', '300'];
+      spec.linux.uidMappings = [{ containerID: 0, hostID: UID, size: 1 }];
+      spec.linux.gidMappings = [{ containerID: 0, hostID: UID, size: 1 }];
+      spec.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 25 } };
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+      spawnSync('chown', ['-R', `${UID}:${UID}`, dir]);
+      const r = as(['run', '-d', '--bundle', bundle, id]);
+      assert.is(r.status, 0, r.stderr);
+      const pid = JSON.parse(as(['state', id]).stdout).pid;
+      const path = ownCgroup(pid);
+      const prefix = name === 'runc' ? 'runc' : 'runc-ts';
+      assert.is(path, `/user.slice/user-${UID}.slice/user@${UID}.service/user.slice/${prefix}-${id}.scope`);
+      assert.equal([cg(path, 'memory.max'), cg(path, 'pids.max')], [String(64 << 20), '25']);
+      const d = as(['delete', '--force', id]);
+      assert.is(d.status, 0, d.stderr);
+      assert.not.ok(existsSync(`/sys/fs/cgroup${path}`), 'the scope is gone');
+    } finally {
+      as(['delete', '--force', id]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   t.run();
 }
