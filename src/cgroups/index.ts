@@ -6,8 +6,8 @@ import { CgroupMode, DEFAULT_ROOT, detectCgroupMode, findHierarchies, Hierarchy,
 import { V1Manager } from './manager-v1';
 import { V2Manager } from './manager-v2';
 import { innerPath } from './paths';
-import { annotationProperties, clientFor, SystemdManager } from './systemd';
-import { parseSystemdPath } from './systemd-props';
+import { clientFor, SystemdManager } from './systemd';
+import { annotationProperties, parseSystemdPath } from './systemd-props';
 import type { CgroupManager, ManagerOptions, SavedCgroup } from './types';
 
 export { detectCgroupMode, findHierarchies, parseMountInfo, parseProcCgroup } from './detect';

@@ -198,7 +198,7 @@ function deviceAllowPath(r: DeviceRule, procDevices: () => string, look: DeviceL
   const path = `/dev/${t === 'b' ? 'block' : 'char'}/${r.major}:${r.minor}`;
   // systemd warns about paths that do not exist; our own rules cover them anyway.
   if (!look.exists(path)) {
-    warn(`skipping device ${path} for systemd: no such device`);
+    warn(`skipping device ${path} for systemd: stat /sys${path}: no such file or directory`);
     return '';
   }
   return path;

@@ -6,7 +6,7 @@ import type { LinuxResources } from '../spec/types';
 import type { OomWatcher } from './oom';
 import type { CgroupStats } from './stats';
 import { systemdClient, type SystemdClient } from './systemd-client';
-import { annotationProperties, baseProperties, v1ResourceProperties, v2ResourceProperties, type UnitProp } from './systemd-props';
+import { baseProperties, v1ResourceProperties, v2ResourceProperties, type UnitProp } from './systemd-props';
 import type { CgroupManager, SavedCgroup, SystemdUnitState } from './types';
 
 export class SystemdManager implements CgroupManager {
@@ -101,5 +101,3 @@ export class SystemdManager implements CgroupManager {
 export function clientFor(unit: Pick<SystemdUnitState, 'user'>): SystemdClient {
   return systemdClient({ user: !!unit.user });
 }
-
-export { annotationProperties };
