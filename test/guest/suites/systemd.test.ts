@@ -4,7 +4,7 @@
 // freezes, delete removes the unit. runc-ts and runc side by side.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeBundle, makeBusyboxRootfs } from '../../helpers/bundle';
@@ -329,10 +329,13 @@ for (const name of runtimeNames()) {
     const root = join(dir, 'state');
     const bundle = join(dir, 'bundle');
     const id = `rl-${name.replace('-', '')}${process.pid}`;
-    const bin = name === 'runc' ? RUNC! : RUNC_TS;
+    // The harness's node may not be reachable by other users: the user gets a copy of its own.
+    const node = join(dir, 'node');
+    const bin = name === 'runc' ? [RUNC!] : [node, RUNC_TS];
     const as = (args: string[]) =>
-      spawnSync('runuser', ['-u', USER, '--', 'env', `XDG_RUNTIME_DIR=/run/user/${UID}`, `DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${UID}/bus`, bin, '--root', root, '--systemd-cgroup', ...args], { encoding: 'utf8', timeout: 60_000 });
+      spawnSync('runuser', ['-u', USER, '--', 'env', `XDG_RUNTIME_DIR=/run/user/${UID}`, `DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${UID}/bus`, ...bin, '--root', root, '--systemd-cgroup', ...args], { encoding: 'utf8', timeout: 60_000 });
     try {
+      if (name !== 'runc') copyFileSync(process.execPath, node);
       makeBusyboxRootfs(join(bundle, 'rootfs'));
       const spec: any = defaultSpec({ rootless: true });
       spec.process.terminal = false;
