@@ -12,6 +12,11 @@ import type { SystemdBus } from './systemd-dbus';
 const ANSWER_BYTES = 64 * 1024;
 // Longer than the library's own 30 s job timeout, so that one reports first.
 const CALL_TIMEOUT_MS = 45_000;
+// A worker that could not load its script (whose 'error' event a blocked thread never sees) is
+// reported after this long without its "started" mark.
+const START_TIMEOUT_MS = 15_000;
+// Shared memory: int32 [answer ready, answer length, worker started], then the answer's JSON.
+const HEADER_BYTES = 16;
 
 type Ops = Pick<SystemdBus, 'version' | 'controlGroup' | 'startUnit' | 'stopUnit' | 'resetFailedUnit' | 'setUnitProperties'>;
 type Sync<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : never };
@@ -21,25 +26,30 @@ export type SystemdClient = Sync<Ops> & {
   close(): void;
 };
 
-/** The bundled worker next to the CLI bundle; from the sources (tests under tsx), the .ts file. */
+/**
+ * Starts the worker script: from the sources under tsx (tests), the .ts file; next to the Node
+ * bundles, the bundled chunk through boot.cjs (the V8 code cache made at build time); under Bun,
+ * that chunk, or in a self-contained Bun executable the entry point embedded next to the CLI's
+ * (`bun build --compile src/engine-entry.ts src/cgroups/systemd-worker.ts`).
+ */
 function startWorker(workerData: unknown): Worker {
+  const file = join(__dirname, 'systemd-worker.cjs');
+  if (process.versions.bun) return new Worker(existsSync(file) ? file : './cgroups/systemd-worker.ts', { workerData });
   if (__filename.endsWith('.ts')) {
     const src = JSON.stringify(join(__dirname, 'systemd-worker.ts'));
     return new Worker(`require('tsx/cjs'); require(${src});`, { eval: true, workerData });
   }
-  const file = join(__dirname, 'systemd-worker.cjs');
   // A missing script would only show as a worker 'error' event, which a blocked thread never sees.
   if (!existsSync(file)) throw new Error(`systemd: ${file} is missing (run the build)`);
-  // Through boot.cjs and the V8 code cache made at build time, like the CLI's own bundles.
   const boot = JSON.stringify(join(__dirname, 'boot.cjs'));
   return new Worker(`require(${boot})('systemd-worker.cjs');`, { eval: true, workerData });
 }
 
 export function systemdClient(opts: BusOptions = {}): SystemdClient {
   let worker: Worker | undefined;
-  const sab = new SharedArrayBuffer(8 + ANSWER_BYTES);
-  const flag = new Int32Array(sab, 0, 2);
-  const data = new Uint8Array(sab, 8);
+  const sab = new SharedArrayBuffer(HEADER_BYTES + ANSWER_BYTES);
+  const flag = new Int32Array(sab, 0, 3);
+  const data = new Uint8Array(sab, HEADER_BYTES);
 
   let pending: string | undefined;
 
@@ -56,6 +66,7 @@ export function systemdClient(opts: BusOptions = {}): SystemdClient {
   const answer = (): any => {
     const op = pending;
     pending = undefined;
+    if (Atomics.wait(flag, 2, 0, START_TIMEOUT_MS) === 'timed-out') throw new Error(`systemd: the D-Bus worker thread did not start in ${START_TIMEOUT_MS / 1000} s`);
     if (Atomics.wait(flag, 0, 0, CALL_TIMEOUT_MS) === 'timed-out') throw new Error(`systemd: no answer to ${op} after ${CALL_TIMEOUT_MS / 1000} s`);
     const msg = JSON.parse(Buffer.from(data.subarray(0, flag[1])).toString());
     if (msg.error !== undefined) throw new Error(msg.error);

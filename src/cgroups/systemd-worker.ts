@@ -10,8 +10,9 @@ interface Shared {
 }
 
 const { sab, bus: busOpts } = workerData as Shared;
-const flag = new Int32Array(sab, 0, 2);
-const data = new Uint8Array(sab, 8);
+const flag = new Int32Array(sab, 0, 3);
+// HEADER_BYTES of systemd-client.ts (not imported: the worker bundle stays without it).
+const data = new Uint8Array(sab, 16);
 let connected: Promise<SystemdBus> | undefined;
 
 function answer(msg: { ok?: unknown; error?: string }): void {
@@ -22,6 +23,10 @@ function answer(msg: { ok?: unknown; error?: string }): void {
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
+
+// Started: from here on, failures are answers.
+Atomics.store(flag, 2, 1);
+Atomics.notify(flag, 2);
 
 parentPort!.on('message', async ({ op, args }: { op: keyof SystemdBus; args: unknown[] }) => {
   try {
