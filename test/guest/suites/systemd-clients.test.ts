@@ -41,14 +41,16 @@ function startDaemons(): void {
       features: { buildkit: false },
     }),
   );
+  const journal = () => sh('journalctl', ['-u', 'containerd', '-u', 'docker', '-n', '40', '--no-pager']).stdout;
   const r = sh('systemctl', ['start', 'containerd', 'docker']);
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, `${r.stderr}\n${journal()}`);
   const end = Date.now() + 120_000;
   while (Date.now() < end && docker('version').status !== 0) sleep(500);
+  assert.is(docker('version').status, 0, journal());
   if (docker('image', 'inspect', IMAGE).status !== 0) {
     const rootfs = join(work, 'rootfs');
     makeBusyboxRootfs(rootfs);
-    const tar = spawnSync('tar', ['-C', rootfs, '-c', '.']);
+    const tar = spawnSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 30 });
     const imp = sh('docker', ['import', '-c', 'CMD ["sh"]', '-c', 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin', '-', IMAGE], tar.stdout);
     assert.is(imp.status, 0, imp.stderr);
   }
@@ -60,12 +62,17 @@ const d = suite('Docker, native.cgroupdriver=systemd');
 if (!haveDocker) {
   d.skip('needs the systemd guest with docker.io and containerd (test/guest/run.mjs)', () => {});
 } else {
-  d.before(() => startDaemons());
+  let started = false;
+  d('dockerd and containerd start with native.cgroupdriver=systemd and runc-ts registered', () => {
+    startDaemons();
+    started = true;
+  });
   d.after(() => {
     spawnSync('sh', ['-c', 'docker rm -f $(docker ps -aq) 2>/dev/null']);
   });
   for (const rt of runtimes) {
     d(`[${rt.name}] limits in a docker-<id>.scope, update, pause, stop`, () => {
+      assert.ok(started, 'the daemons did not start');
       const name = `lim-${rt.name}`;
       const r = docker('run', '-d', '--name', name, '--runtime', rt.docker, '--network', 'none', '--memory', '64m', '--pids-limit', '20', '--cpus', '0.5', IMAGE, 'sleep', '300');
       assert.is(r.status, 0, r.stderr);
@@ -87,6 +94,7 @@ if (!haveDocker) {
       assert.not.ok(existsSync(`/sys/fs/cgroup${path}`), 'the scope is gone');
     });
     d(`[${rt.name}] OOM: killed with 137 and OOMKilled`, () => {
+      assert.ok(started, 'the daemons did not start');
       const name = `oom-${rt.name}`;
       const r = docker('run', '--name', name, '--runtime', rt.docker, '--network', 'none', '--memory', '64m', '--memory-swap', '64m', IMAGE, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=160M', 'count=1');
       assert.is(r.status, 137, r.stderr);
@@ -101,15 +109,18 @@ const c = suite('containerd runc shim, SystemdCgroup (ctr --runc-systemd-cgroup)
 if (!haveDocker) {
   c.skip('needs the systemd guest with containerd (test/guest/run.mjs)', () => {});
 } else {
-  c.before(() => {
+  let imported = false;
+  c('the image is in containerd\'s default namespace', () => {
     if (!existsSync(wrapper)) startDaemons();
     // dockerd's images live in its own containerd namespace: save/import into ctr's default one.
-    const save = spawnSync('docker', ['save', IMAGE]);
+    const save = spawnSync('docker', ['save', IMAGE], { maxBuffer: 1 << 30 });
     const imp = sh('ctr', ['images', 'import', '-'], save.stdout);
     assert.is(imp.status, 0, imp.stderr);
+    imported = true;
   });
   for (const rt of runtimes) {
     c(`[${rt.name}] a task in slice:prefix:name with its limits`, () => {
+      assert.ok(imported, 'no image');
       const id = `ctr-${rt.name}`;
       const r = sh('ctr', ['run', '-d', '--runc-binary', rt.bin, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctrtest:${id}`, '--memory-limit', String(64 << 20), `docker.io/library/${IMAGE}`, id, 'sleep', '300']);
       assert.is(r.status, 0, r.stderr);
