@@ -7,7 +7,8 @@ import { V1Manager } from './manager-v1';
 import { V2Manager } from './manager-v2';
 import { innerPath } from './paths';
 import { clientFor, SystemdManager } from './systemd';
-import { annotationProperties, parseSystemdPath } from './systemd-props';
+import { annotationProperties } from './systemd-annotations';
+import { parseSystemdPath } from './systemd-props';
 import type { CgroupManager, ManagerOptions, SavedCgroup } from './types';
 
 export { detectCgroupMode, findHierarchies, parseMountInfo, parseProcCgroup } from './detect';

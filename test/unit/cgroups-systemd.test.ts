@@ -4,15 +4,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadManager, newManager, sharesToWeight } from '../../src/cgroups/index';
 import { makeV1Tree, makeV2Tree } from '../fixtures/cgroups/tree';
+import { annotationProperties, parseVariantText } from '../../src/cgroups/systemd-annotations';
 import {
-  annotationProperties,
   baseProperties,
   cpuQuotaProperties,
   cpusetProperties,
   deviceProperties,
   findDeviceGroup,
   parseSystemdPath,
-  parseVariantText,
   rangeToBits,
   systemdVersionAtoi,
   unifiedProperties,
