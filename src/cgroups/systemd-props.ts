@@ -1,6 +1,6 @@
 // The systemd cgroup driver's pure half: unit and slice names from cgroupsPath, and the D-Bus
 // unit properties runc 1.1's systemd managers generate from linux.resources (common.go, v1.go,
-// v2.go, specconv's org.systemd.property.* annotations). No I/O except /proc/devices and
+// v2.go; the annotations are systemd-annotations.ts's). No I/O except /proc/devices and
 // /dev/{block,char} lookups for DeviceAllow, which take injectable readers for tests.
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
