@@ -41,7 +41,7 @@ export class SystemdBus {
     if (opts.user) {
       const runtimeBus = process.env.XDG_RUNTIME_DIR ? `${process.env.XDG_RUNTIME_DIR}/bus` : '';
       const addr = process.env.DBUS_SESSION_BUS_ADDRESS || (runtimeBus && existsSync(runtimeBus) ? `unix:path=${runtimeBus}` : '');
-      if (!addr) throw new Error('systemd: rootless cgroup manager needs the user\'s session bus: DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus');
+      if (!addr) throw new Error('systemd: rootless cgroup manager needs the user\'s session bus: DBUS_SESSION_BUS_ADDRESS is not set and there is no $XDG_RUNTIME_DIR/bus (hint: the dbus-user-session package provides it)');
       bus = dbus.sessionBus({ busAddress: addr });
     } else {
       bus = dbus.systemBus();
