@@ -70,6 +70,9 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs'), plugins: [lazyChunks] }),
   build({ ...common, entryPoints: [join(root, 'src/libcontainer/init/main.ts')], outfile: join(dist, 'init.cjs') }),
   ...Object.entries(LAZY).map(([src, name]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, `${name}.cjs`) })),
+  // The systemd driver's D-Bus connection runs in a worker thread (src/cgroups/systemd-client.ts);
+  // dbus-next's optional X11 session-bus discovery (never used: we pass the address) stays out.
+  build({ ...common, external: ['koffi', 'x11'], entryPoints: [join(root, 'src/cgroups/systemd-worker.ts')], outfile: join(dist, 'systemd-worker.cjs') }),
   build({ ...common, stdin: { contents: "export { execa } from 'execa';", resolveDir: root, loader: 'js' }, outfile: join(dist, 'execa.cjs') }),
 ]);
 
@@ -78,6 +81,8 @@ writeAtomic(join(dist, 'boot.cjs'), readFileSync(join(root, 'scripts', 'boot.cjs
 for (const f of readdirSync(dist)) if (f.endsWith('.cache')) rmSync(join(dist, f));
 // The init never exits normally (it execs), so its cache is made here, from compilation alone.
 execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cjs']);
+// Likewise the systemd driver's worker thread (it is terminated, not exited, with the CLI).
+execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'systemd-worker.cjs']);
 
 // 3. The native stage: a constructor preloaded into the init's node (see native/nsexec.c).
 const src = join(root, 'native', 'nsexec.c');

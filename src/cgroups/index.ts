@@ -1,16 +1,19 @@
 // The runtime's entry points to cgroups. newManager() resolves paths once (mountinfo is cached,
 // /proc/self/cgroup read once) and everything after is plain synchronous file I/O.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { CgroupMode, DEFAULT_ROOT, detectCgroupMode, findHierarchies, Hierarchy, ownCgroupDir, parseProcCgroup } from './detect';
 import { V1Manager } from './manager-v1';
 import { V2Manager } from './manager-v2';
 import { innerPath } from './paths';
+import { clientFor, SystemdManager } from './systemd';
+import { annotationProperties } from './systemd-annotations';
+import { parseSystemdPath } from './systemd-props';
 import type { CgroupManager, ManagerOptions, SavedCgroup } from './types';
 
 export { detectCgroupMode, findHierarchies, parseMountInfo, parseProcCgroup } from './detect';
 export type { CgroupMode, Hierarchy } from './detect';
-export { cleanPath, expandSlice, innerPath, systemdPath } from './paths';
+export { cleanPath, expandSlice, innerPath } from './paths';
 export { blkioWeightToIoWeight, hugePageSizes, sharesToWeight, swapToV2 } from './convert';
 export { CgroupError, MAX_U64 } from './fsutil';
 export { DEFAULT_DEVICE_RULES, DeviceEmulator, withDefaultDevices } from './devices/rules';
@@ -32,11 +35,36 @@ function dirFor(h: Hierarchy, inner: string, self: () => Record<string, string>,
   return join(parentOfOwn && own !== h.mountPoint ? dirname(own) : own, inner);
 }
 
+/**
+ * --systemd-cgroup: the unit's directories (from the hierarchy roots; rootless: below the user
+ * manager's own cgroup) are managed by the cgroupfs manager of this host's mode, wrapped.
+ */
+function newSystemdManager(opts: ManagerOptions, mountRoot: string): CgroupManager {
+  // runc's IsRunningSystemd (sd_booted). An explicit system bus address (tests talking to a
+  // stand-in for systemd) is trusted instead.
+  if (!process.env.DBUS_SYSTEM_BUS_ADDRESS && !existsSync('/run/systemd/system')) {
+    throw new Error('systemd not running on this host, cannot use systemd cgroups manager');
+  }
+  const u = parseSystemdPath(opts.cgroupsPath, opts.id, opts.rootless);
+  const properties = annotationProperties(opts.annotations);
+  const unit = { id: opts.id, unit: u.unit, slice: u.slice, ...(opts.rootless ? { user: true } : {}) };
+  const client = clientFor(unit);
+  // Connecting (worker thread, library, bus) overlaps with the init's start-up.
+  if (!opts.rootless) client.warmUp();
+  const path = opts.rootless ? join(client.controlGroup(), u.path) : u.path;
+  // Delegation has enabled the controllers already; a user cannot write the root's anyway.
+  // Rootless: no device control either (an eBPF program needs privileges), as runc ignores it.
+  const skipDevices = opts.skipDevices || opts.rootless;
+  const fs = newManager({ ...opts, systemd: false, cgroupsPath: path, skipDevices, enableControllers: opts.rootless ? false : opts.enableControllers });
+  return new SystemdManager(fs, unit, client, { created: true, properties, skipDevices, warn: opts.warn });
+}
+
 export function newManager(opts: ManagerOptions): CgroupManager {
   const mountRoot = opts.mountRoot ?? DEFAULT_ROOT;
   const mode = opts.mode ?? detectCgroupMode(mountRoot);
   const hs = findHierarchies(mountRoot);
-  const inner = innerPath(opts.id, opts.cgroupsPath, opts.systemd);
+  if (opts.systemd) return newSystemdManager(opts, mountRoot);
+  const inner = innerPath(opts.id, opts.cgroupsPath);
   let selfCache: Record<string, string> | undefined;
   const self = () => (selfCache ??= parseProcCgroup(opts.selfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8')));
 
@@ -63,6 +91,10 @@ export function newManager(opts: ManagerOptions): CgroupManager {
 }
 
 export function loadManager(saved: SavedCgroup, mountRoot?: string): CgroupManager {
+  if (saved.systemd) {
+    const { systemd, ...fs } = saved;
+    return new SystemdManager(loadManager(fs, mountRoot), systemd, clientFor(systemd), { created: false, skipDevices: saved.skipDevices });
+  }
   const root = mountRoot ?? saved.mountRoot ?? DEFAULT_ROOT;
   if (saved.version === 2) {
     const dir = saved.paths[''];

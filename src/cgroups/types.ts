@@ -11,8 +11,14 @@ export interface ManagerOptions {
   cgroupsPath?: string;
   /** Where the hierarchies are mounted; '/sys/fs/cgroup' by default. Tests pass a fixture tree. */
   mountRoot?: string;
-  /** cgroupsPath is "slice:prefix:name"; the systemd-style path is then driven through cgroupfs. */
+  /** The systemd driver: cgroupsPath is "slice:prefix:name", the cgroup a transient unit (systemd.ts). */
   systemd?: boolean;
+  /** systemd driver: the user's own systemd, user.slice by default (rootless). */
+  rootless?: boolean;
+  /** systemd driver: org.systemd.property.* annotations become unit properties. */
+  annotations?: Record<string, string>;
+  /** systemd driver: what systemd cannot be told (some device rules), as runc's warnings. */
+  warn?: (msg: string) => void;
   /** Override detection (tests). */
   mode?: CgroupMode;
   /** Contents of /proc/self/cgroup to resolve relative paths against (tests). */
@@ -32,6 +38,19 @@ export interface SavedCgroup {
   paths: Record<string, string>;
   skipDevices?: boolean;
   enableControllers?: boolean;
+  /** Set when the cgroup is a systemd unit (--systemd-cgroup). */
+  systemd?: SystemdUnitState;
+}
+
+export interface SystemdUnitState {
+  /** Container id (the unit's Description). */
+  id: string;
+  /** "runc-ts-<id>.scope" or "<name>.slice" */
+  unit: string;
+  /** Parent slice, e.g. "system.slice" */
+  slice: string;
+  /** The user's systemd instance (rootless), reached over the session bus. */
+  user?: boolean;
 }
 
 export interface CgroupManager {

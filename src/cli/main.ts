@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('log', { type: 'string', describe: 'set the log file to write runc-ts logs to (default is stderr)' })
     .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format' })
     .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging' })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'enable systemd cgroup support (not supported yet)' })
+    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:runc-ts:434234"' })
     .option('rootless', { type: 'string', default: 'auto', describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" })
     .option('criu', { type: 'string', hidden: true })
     .middleware((a) => {
@@ -77,7 +77,6 @@ export async function main(argv: string[]): Promise<number> {
         warn: (m) => ctx.log.warn(m),
         debug: (m) => ctx.log.debug(m),
       };
-      if (ctx.g.systemdCgroup) throw new RuntimeError('--systemd-cgroup: not supported: runc-ts manages cgroups through cgroupfs only');
     })
     .command(commands)
     .demandCommand(1, 'runc-ts: a command is required (see --help)')

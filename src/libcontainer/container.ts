@@ -137,7 +137,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     fifoFd = check(openFd(st.fifoPath, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${st.fifoPath}`);
     st.write(state);
     // preflight refuses before `cgroup` is set: the catch below must not destroy a cgroup it did not make.
-    cgroup = preflight(newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup }), spec.linux?.resources, g.warn);
+    cgroup = preflight(newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup, rootless: g.rootless, annotations: spec.annotations, warn: g.warn }), spec.linux?.resources, g.warn);
     state.cgroup = cgroup.save();
     if (spec.process.terminal && !o.consoleSocket && o.ownConsole) {
       const pair = consoleSocketPair();

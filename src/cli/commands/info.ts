@@ -45,7 +45,7 @@ export function infoCommands(ctx: Context): CommandModule<any, any>[] {
         linux: {
           namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
           capabilities: [...CAPABILITIES],
-          cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+          cgroup: { v1: true, v2: true, systemd: true, systemdUser: true },
           seccomp: seccompFeatures(),
           apparmor: { enabled: apparmorEnabled() },
           selinux: { enabled: selinuxEnabled() },
