@@ -1,0 +1,186 @@
+// Fault injection at every step (issue #13): the CLI is SIGKILLed at a syscall boundary of
+// create, start, exec, kill and delete (strace -e inject=<syscall>:signal=KILL:when=N; -b execve
+// detaches from the container init once it execs, so the fault lands in the CLI and its
+// pre-exec child). After each fault:
+//   - `state` and `list` tell the truth: the same containers; "created" means the init is
+//     still waiting (not yet the container's program), "running" means the program runs,
+//     "stopped" means no init; a container whose processes live is never invisible;
+//   - `delete -f` exits 0 and leaves nothing: no state root entry, no host mount under the
+//     root or the bundle, no cgroup, no process, no fd.
+// The boundaries come from a traced run of each command: every invocation, after the command
+// first touches the state root, of the syscalls below. Bounded: all invocations of the rare,
+// state-changing ones (first two of each) plus an evenly spaced sample of the rest;
+// RELIABILITY_FULL=1: every invocation of every syscall the command makes after that point.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FULL, STRACE, Subject, figure, leftovers, runtimeNames } from './lib';
+
+/** Syscalls that change what is on the host (or hand over to the init): every invocation, always. */
+const KEY = ['mkdir', 'mkdirat', 'mknodat', 'mount', 'umount2', 'rename', 'renameat2', 'unlink', 'unlinkat', 'rmdir', 'flock', 'clone', 'clone3', 'kill', 'fsync', 'socketpair', 'chmod', 'fchmodat', 'pidfd_open', 'pidfd_send_signal', 'execve', 'wait4', 'connect'];
+/** Frequent ones, sampled in bounded runs. */
+const COMMON = ['openat', 'write', 'read', 'close', 'newfstatat', 'statx', 'getdents64', 'epoll_pwait', 'pread64', 'ioctl'];
+/** Noise that happens at any instant in any thread (memory management, locks): full runs only. */
+const NOISE = ['futex', 'mmap', 'munmap', 'mprotect', 'madvise', 'brk', 'rt_sigprocmask', 'rt_sigaction', 'getpid', 'fcntl'];
+
+type Cmd = 'create' | 'start' | 'exec' | 'kill' | 'delete';
+const COMMANDS = (process.env.FAULT_COMMANDS ?? 'create,start,exec,kill,delete').split(',') as Cmd[];
+
+/** Puts container `id` where `cmd` starts from; returns the command's arguments. */
+function prepare(s: Subject, cmd: Cmd, id: string): string[] {
+  const must = (args: string[]) => {
+    const r = s.run(args);
+    if (r.status !== 0) throw new Error(`${s.name} ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim()}`);
+  };
+  if (cmd !== 'create') must(['create', '-b', s.bundle.dir, id]);
+  if (cmd !== 'create' && cmd !== 'start') must(['start', id]);
+  switch (cmd) {
+    case 'create':
+      return ['create', '-b', s.bundle.dir, id];
+    case 'start':
+      return ['start', id];
+    case 'exec':
+      return ['exec', id, 'true'];
+    case 'kill':
+      return ['kill', id, 'KILL'];
+    case 'delete':
+      return ['delete', '--force', id];
+  }
+}
+
+interface Point {
+  syscall: string;
+  n: number;
+}
+
+/** The boundaries of `cmd`: (syscall, invocation number) in the CLI's main thread, from a traced run. */
+function discover(s: Subject, cmd: Cmd): Point[] {
+  const id = s.id('trace');
+  const args = prepare(s, cmd, id);
+  const out = join(s.parent, `trace-${cmd}`);
+  const r = s.run(args, { prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-o', out] });
+  if (r.status !== 0) throw new Error(`traced ${cmd}: exit ${r.status}: ${r.stderr.trim()}`);
+  s.run(['delete', '--force', id]);
+  const lines = readFileSync(out, 'utf8').split('\n');
+  rmSync(out, { force: true });
+  const mainPid = /^(\d+) /.exec(lines[0]!)?.[1];
+  const counts = new Map<string, number>();
+  const points: Point[] = [];
+  let started = false;
+  for (const l of lines) {
+    const m = /^(\d+) +(?:<\.\.\. )?(\w+)\(/.exec(l);
+    if (!m || m[1] !== mainPid || l.includes('resumed>')) continue;
+    const name = m[2]!;
+    const n = (counts.get(name) ?? 0) + 1;
+    counts.set(name, n);
+    // The runtime's own work starts where it first touches the state root (or the container's id).
+    if (!started && (l.includes(s.root) || l.includes(id))) started = true;
+    if (started) points.push({ syscall: name, n });
+  }
+  return points;
+}
+
+/** The points to inject at: see the header comment. */
+function choose(points: Point[]): Point[] {
+  if (FULL) return points;
+  // Bounded: the first two invocations of each state-changing syscall, and a few evenly spaced
+  // invocations of the frequent ones.
+  const seen = new Map<string, number>();
+  const key = points.filter((p) => KEY.includes(p.syscall) && (seen.set(p.syscall, (seen.get(p.syscall) ?? 0) + 1).get(p.syscall)! <= 2));
+  const common = points.filter((p) => COMMON.includes(p.syscall));
+  const want = 4;
+  const step = common.length / want;
+  const sample = Array.from({ length: Math.min(want, common.length) }, (_, i) => common[Math.floor(i * step)]!);
+  return [...key, ...sample];
+}
+
+/** What the runtime says about `id` against what is on the host; '' when it tells the truth. */
+function truth(s: Subject, id: string): string {
+  const l = s.list();
+  if (typeof l === 'string') return l;
+  const st = s.state(id);
+  const listed = l.ids.includes(id);
+  if (!!st !== listed) return `state ${st ? 'knows' : 'does not know'} ${id} but list ${listed ? 'shows' : 'does not show'} it`;
+  const inv = s.inventory();
+  const alive = inv.processes;
+  if (!st) {
+    if (alive.length) return `container invisible: no state, yet processes ${alive.map((p) => `${p.pid}(${p.comm})`).join(', ')}`;
+    return '';
+  }
+  let comm = '';
+  try {
+    const stat = readFileSync(`/proc/${st.pid}/stat`, 'latin1');
+    if (!/^\S+ \(.*\) [ZX]/.test(stat)) comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  } catch {}
+  const program = 'sleep';
+  switch (st.status) {
+    case 'created':
+      if (!comm) return `"created" but pid ${st.pid} is gone`;
+      if (comm === program) return `"created" but pid ${st.pid} already runs the program`;
+      return '';
+    case 'running':
+      if (comm !== program) return `"running" but pid ${st.pid} is ${comm || 'gone'}`;
+      return '';
+    case 'stopped':
+      if (alive.some((p) => p.comm === program)) return `"stopped" but the program runs: ${alive.map((p) => `${p.pid}(${p.comm})`).join(', ')}`;
+      return '';
+    case 'creating':
+      return '';
+    default:
+      return `unexpected status ${st.status}`;
+  }
+}
+
+for (const name of runtimeNames()) {
+  for (const cmd of COMMANDS) {
+    const title = `${name}: SIGKILL at every syscall boundary of ${cmd}: state tells the truth, delete -f leaves nothing`;
+    if (!STRACE) {
+      test.skip(`${title} (strace is not installed)`, () => {});
+      continue;
+    }
+    test(title, () => {
+      const s = new Subject(name);
+      const problems: string[] = [];
+      let injected = 0;
+      let killed = 0;
+      try {
+        const points = choose(discover(s, cmd));
+        for (const p of points) {
+          const id = s.id(cmd);
+          const where = `${p.syscall}#${p.n}`;
+          let args: string[];
+          try {
+            args = prepare(s, cmd, id);
+          } catch (e: any) {
+            problems.push(`${where}: preparing: ${e.message}`);
+            s.scrub();
+            continue;
+          }
+          const r = s.run(args, {
+            timeoutMs: 30_000,
+            prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-o', '/dev/null', '-e', `trace=${p.syscall}`, '-e', `inject=${p.syscall}:signal=KILL:when=${p.n}`],
+          });
+          injected++;
+          if (r.status === 137 || r.signal === 'SIGKILL') killed++;
+          if (r.timedOut) problems.push(`${where}: ${cmd} hung`);
+          const lie = truth(s, id);
+          if (lie) problems.push(`${where}: ${lie}`);
+          const d = s.run(['delete', '--force', id], { timeoutMs: 30_000 });
+          if (d.status !== 0) problems.push(`${where}: delete -f: exit ${d.status}${d.timedOut ? ' (hung)' : ''}: ${d.stderr.trim().slice(0, 200)}`);
+          const left = leftovers(s.inventory());
+          if (left) {
+            problems.push(`${where}: left behind: ${left}`);
+            s.scrub();
+          }
+        }
+        figure(`fault ${name} ${cmd}: ${injected} faults injected (${killed} killed the command), ${problems.length} problems`);
+      } finally {
+        s.cleanup();
+      }
+      assert.ok(problems.length === 0, `${problems.length} problems after faults in ${cmd}:\n  ${problems.slice(0, 15).join('\n  ')}`);
+    });
+  }
+}
+
+test.run();
