@@ -72,7 +72,11 @@ const MUTATIONS: Record<string, (r: Rand, c: any, p: (string | number)[]) => voi
   'huge array'(r, c, p) {
     const cur = get(c, p);
     const n = pick(r, [1000, 100_000]);
-    set(c, p, Array.from({ length: n }, () => (Array.isArray(cur) && cur.length ? cur[0] : cur ?? 'x')));
+    let item = Array.isArray(cur) && cur.length ? cur[0] : cur ?? 'x';
+    if (JSON.stringify(item).length > 200) item = 'x'; // a few MB in all, not GBs
+    const text = JSON.stringify(item ?? null);
+    // Copies, not one shared object: a later mutation inside one element must not hit all of them.
+    set(c, p, Array.from({ length: n }, () => JSON.parse(text)));
   },
   'huge string'(r, c, p) {
     set(c, p, 'A'.repeat(pick(r, [65_536, 4_000_000])));
