@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Runs every uvu test file in its own node process (integration tests start real containers,
 // so isolation between files matters) and ends with the plain line "N passed, N failed".
-// Usage: node scripts/test.mjs [unit|integration|docker|<file>...]
+// Usage: node scripts/test.mjs [unit|integration|reliability|docker|<file>...]
+// reliability runs bounded; RELIABILITY_FULL=1 node scripts/test.mjs test/reliability runs the full sizes.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const suites = ['unit', 'integration', 'docker'];
+const suites = ['unit', 'integration', 'reliability', 'docker'];
 
 function walk(dir) {
   let out = [];
@@ -25,7 +26,15 @@ function walk(dir) {
 const args = process.argv.slice(2);
 let files = [];
 if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
-for (const a of args.filter((x) => x !== 'conformance')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [join(process.cwd(), a)]);
+const isDir = (p) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+// A suite name, a directory of test files (e.g. test/reliability), or one file.
+for (const a of args.filter((x) => x !== 'conformance')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : isDir(join(process.cwd(), a)) ? walk(join(process.cwd(), a)) : [join(process.cwd(), a)]);
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
