@@ -13,9 +13,10 @@
 // RELIABILITY_FULL=1: every invocation of every syscall the command makes after that point.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FULL, STRACE, Subject, figure, leftovers, runtimeNames } from './lib';
+import { FULL, STRACE, Subject, figure, leftovers, oneLineError, runtimeNames } from './lib';
+import { ROOT_DIR } from '../helpers/runtimes';
 
 /** Syscalls that change what is on the host (or hand over to the init): every invocation, always. */
 const KEY = ['mkdir', 'mkdirat', 'mknodat', 'mount', 'umount2', 'rename', 'renameat2', 'unlink', 'unlinkat', 'rmdir', 'flock', 'clone', 'clone3', 'kill', 'fsync', 'socketpair', 'chmod', 'fchmodat', 'pidfd_open', 'pidfd_send_signal', 'execve', 'wait4', 'connect'];
@@ -177,6 +178,70 @@ for (const name of runtimeNames()) {
         s.cleanup();
       }
       assert.ok(problems.length === 0, `${problems.length} problems after faults in ${cmd}:\n  ${problems.slice(0, 15).join('\n  ')}`);
+    });
+  }
+}
+
+// Named failure points of runc-ts's own (RUNC_TS_FAULT=<kind>:<step>, src/libcontainer/launch.ts):
+// a failure right after each launch step of create and exec unwinds everything. Skipped, with
+// the reason, on a build that has no such points.
+const launchSrc = join(ROOT_DIR, 'src', 'libcontainer', 'launch.ts');
+const built = (() => {
+  try {
+    return readdirSync(join(ROOT_DIR, 'dist')).some((f) => f.endsWith('.cjs') && readFileSync(join(ROOT_DIR, 'dist', f), 'utf8').includes('RUNC_TS_FAULT'));
+  } catch {
+    return false;
+  }
+})();
+const STEPS: readonly string[] = existsSync(launchSrc) && built ? require(launchSrc).LAUNCH_STEPS : [];
+if (runtimeNames().includes('runc-ts')) {
+  for (const kind of ['create', 'exec'] as const) {
+    const title = `runc-ts: RUNC_TS_FAULT at each named step of ${kind}: a one-line error, nothing left`;
+    if (!STEPS.length) {
+      test.skip(`${title} (this build has no RUNC_TS_FAULT points)`, () => {});
+      continue;
+    }
+    test(title, () => {
+      const s = new Subject('runc-ts');
+      const problems: string[] = [];
+      let reached = 0;
+      const unreached: string[] = [];
+      try {
+        for (const step of STEPS) {
+          const id = s.id(`named-${kind}`);
+          const env = { ...process.env, RUNC_TS_FAULT: `${kind}:${step}` };
+          const pidFile = join(s.parent, `${id}.pid`);
+          if (kind === 'exec') prepare(s, 'exec', id);
+          const before = s.inventory().processes.length;
+          const r = kind === 'create' ? s.run(['create', '--pid-file', pidFile, '-b', s.bundle.dir, id], { env }) : s.run(['exec', '-d', '--pid-file', pidFile, id, 'sleep', '1000'], { env });
+          if (r.status === 0) {
+            unreached.push(step); // this kind of launch has no such step
+          } else {
+            reached++;
+            const bad = oneLineError(r);
+            if (bad) problems.push(`${step}: ${bad}`);
+            if (existsSync(pidFile)) problems.push(`${step}: pid file left`);
+            if (kind === 'create' && s.state(id)) problems.push(`${step}: the failed create left a container`);
+            if (kind === 'exec') {
+              const after = s.inventory().processes.length;
+              if (after !== before) problems.push(`${step}: the failed exec left ${after - before} process(es) in the container`);
+              if (s.state(id)?.status !== 'running') problems.push(`${step}: the container is no longer running`);
+            }
+          }
+          s.run(['delete', '--force', id]);
+          rmSync(pidFile, { force: true });
+          const left = leftovers(s.inventory());
+          if (left) {
+            problems.push(`${step}: left behind: ${left}`);
+            s.scrub();
+          }
+        }
+        figure(`fault runc-ts ${kind}: ${reached} named failures injected${unreached.length ? `; steps not reached: ${unreached.join(', ')}` : ''}`);
+        assert.ok(reached > 0, 'no named step failed the launch');
+      } finally {
+        s.cleanup();
+      }
+      assert.ok(problems.length === 0, `${problems.length} problems:\n  ${problems.join('\n  ')}`);
     });
   }
 }
