@@ -36,12 +36,12 @@ function serialise(config: any): string {
 }
 
 /** Paths (arrays of keys) of every value in the config, except the never-mutated subtrees. */
-function paths(v: any, at: (string | number)[] = []): (string | number)[][] {
+function paths(v: any, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   const here = at.join('.');
-  if (here === 'linux.namespaces' || here === 'hooks') return [];
-  const out = at.length ? [at] : [];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-  else if (v && typeof v === 'object') for (const k of Object.keys(v)) out.push(...paths(v[k], [...at, k]));
+  if (here === 'linux.namespaces' || here === 'hooks') return out;
+  if (at.length) out.push(at);
+  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
+  else if (v && typeof v === 'object') for (const k of Object.keys(v)) paths(v[k], [...at, k], out);
   return out;
 }
 
