@@ -24,7 +24,7 @@ const KEY = ['mkdir', 'mkdirat', 'mknodat', 'mount', 'umount2', 'rename', 'renam
 const COMMON = ['openat', 'write', 'read', 'close', 'newfstatat', 'statx', 'getdents64', 'epoll_pwait', 'pread64', 'ioctl'];
 
 type Cmd = 'create' | 'start' | 'exec' | 'kill' | 'delete';
-const COMMANDS = (process.env.FAULT_COMMANDS ?? 'create,start,exec,kill,delete').split(',') as Cmd[];
+const COMMANDS = (process.env.FAULT_COMMANDS ?? 'create,start,exec,kill,delete').split(',').filter(Boolean) as Cmd[];
 
 /** Puts container `id` where `cmd` starts from; returns the command's arguments. */
 function prepare(s: Subject, cmd: Cmd, id: string): string[] {
@@ -51,6 +51,8 @@ function prepare(s: Subject, cmd: Cmd, id: string): string[] {
 interface Point {
   syscall: string;
   n: number;
+  /** The call names a path under the state root (strace -yy shows fds' paths too). */
+  inRoot: boolean;
 }
 
 /** The boundaries of `cmd`: (syscall, invocation number) in the CLI's main thread, from a traced run. */
@@ -58,7 +60,7 @@ function discover(s: Subject, cmd: Cmd): Point[] {
   const id = s.id('trace');
   const args = prepare(s, cmd, id);
   const out = join(s.parent, `trace-${cmd}`);
-  const r = s.run(args, { prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-o', out] });
+  const r = s.run(args, { prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-yy', '-o', out] });
   if (r.status !== 0) throw new Error(`traced ${cmd}: exit ${r.status}: ${r.stderr.trim()}`);
   s.run(['delete', '--force', id]);
   const lines = readFileSync(out, 'utf8').split('\n');
@@ -75,7 +77,7 @@ function discover(s: Subject, cmd: Cmd): Point[] {
     counts.set(name, n);
     // The runtime's own work starts where it first touches the state root (or the container's id).
     if (!started && (l.includes(s.root) || l.includes(id))) started = true;
-    if (started) points.push({ syscall: name, n });
+    if (started) points.push({ syscall: name, n, inRoot: l.includes(s.root) });
   }
   return points;
 }
@@ -178,6 +180,61 @@ for (const name of runtimeNames()) {
         s.cleanup();
       }
       assert.ok(problems.length === 0, `${problems.length} problems after faults in ${cmd}:\n  ${problems.slice(0, 15).join('\n  ')}`);
+    });
+  }
+}
+
+// A full state root (defect 5 of issue #13): ENOSPC injected into each write, rename, fsync,
+// mknod and mkdir of create and start on a path under the state root. The exit status must match what happened (0 exactly when the
+// container reached "created" / runs its program), temporary files never stay in the state
+// dir, and delete -f leaves nothing.
+const ENOSPC_AT = ['write', 'pwrite64', 'rename', 'fsync', 'fdatasync', 'mknodat', 'mkdir'];
+for (const name of runtimeNames()) {
+  for (const cmd of ['create', 'start'] as const) {
+    const title = `${name}: ENOSPC at each write/rename/fsync/mknod/mkdir of ${cmd}: the exit status matches the container, no temp files, nothing left`;
+    if (!STRACE) {
+      test.skip(`${title} (strace is not installed)`, () => {});
+      continue;
+    }
+    test(title, () => {
+      const s = new Subject(name);
+      const problems: string[] = [];
+      let injected = 0;
+      try {
+        const seen = new Map<string, number>();
+        const points = discover(s, cmd).filter((p) => p.inRoot && ENOSPC_AT.includes(p.syscall) && (FULL || (seen.set(p.syscall, (seen.get(p.syscall) ?? 0) + 1).get(p.syscall)! <= 3)));
+        for (const p of points) {
+          const id = s.id(`nospc-${cmd}`);
+          const where = `${p.syscall}#${p.n}`;
+          const args = prepare(s, cmd, id);
+          const r = s.run(args, { timeoutMs: 30_000, prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-o', '/dev/null', '-e', `trace=${p.syscall}`, '-e', `inject=${p.syscall}:error=ENOSPC:when=${p.n}`] });
+          injected++;
+          if (r.timedOut) problems.push(`${where}: ${cmd} hung`);
+          const st = s.state(id);
+          const want = cmd === 'create' ? 'created' : 'running';
+          if (r.status === 0 && st?.status !== want) problems.push(`${where}: ${cmd} exit 0 but the container is ${st?.status ?? 'gone'}`);
+          if (r.status !== 0 && st?.status === want) problems.push(`${where}: ${cmd} failed (${r.stderr.trim().split('\n')[0]}) but the container is ${want}`);
+          if (r.status !== 0 && name === 'runc-ts' && !r.timedOut) {
+            const bad = oneLineError(r);
+            if (bad) problems.push(`${where}: ${bad}`);
+          }
+          const lie = truth(s, id);
+          if (lie) problems.push(`${where}: ${lie}`);
+          const temp = s.inventory().stateEntries.filter((e) => /(^|\/)\.[^/]*$/.test(e) && !/\.node-/.test(e));
+          if (temp.length) problems.push(`${where}: temporary files left: ${temp.join(', ')}`);
+          const d = s.run(['delete', '--force', id], { timeoutMs: 30_000 });
+          if (d.status !== 0) problems.push(`${where}: delete -f: exit ${d.status}: ${d.stderr.trim().slice(0, 200)}`);
+          const left = leftovers(s.inventory());
+          if (left) {
+            problems.push(`${where}: left behind: ${left}`);
+            s.scrub();
+          }
+        }
+        figure(`fault ${name} ${cmd}: ${injected} ENOSPC errors injected, ${problems.length} problems`);
+      } finally {
+        s.cleanup();
+      }
+      assert.ok(problems.length === 0, `${problems.length} problems after ENOSPC in ${cmd}:\n  ${problems.slice(0, 15).join('\n  ')}`);
     });
   }
 }
