@@ -101,6 +101,23 @@ for (const name of runtimeNames()) {
     }
   });
 
+  test(`${name}: a 100k-deep config.json is a one-line error naming the file, nothing left`, () => {
+    const s = new Subject(name);
+    try {
+      const text = JSON.stringify(s.bundle.config).replace('"resources":{', `"resources":{"cpu":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)},`);
+      writeFileSync(join(s.bundle.dir, 'config.json'), text);
+      const r = s.run(['create', '-b', s.bundle.dir, s.id('deep')]);
+      assert.ok(r.status !== 0, 'accepted');
+      if (name === 'runc-ts') {
+        assert.is(oneLineError(r), undefined);
+        assert.match(r.stderr, /config\.json/);
+      }
+      assert.is(leftovers(s.inventory()), '');
+    } finally {
+      s.cleanup();
+    }
+  });
+
   // runc 1.1 panics on these (a nil pointer in LinuxFactory.Load): runc-ts only.
   if (name === 'runc-ts') {
     for (const [what, text] of [

@@ -339,12 +339,13 @@ function removeCgroup(dir: string): void {
   }
 }
 
-/** A one-line error: non-zero exit, one line on stderr, nothing that looks like a JS trace. */
+/** A one-line error: non-zero exit, one error line on stderr, nothing that looks like a JS trace. */
 export function oneLineError(r: Result): string | undefined {
   if (r.timedOut) return `hung (killed after ${r.ms} ms)`;
   if (r.status === 0) return 'exit 0';
   if (r.signal) return `killed by ${r.signal}`;
-  const lines = r.stderr.split('\n').filter((l) => l.trim());
+  // Warnings may come first (runc prints them too); exactly one line is the error.
+  const lines = r.stderr.split('\n').filter((l) => l.trim() && !/level=warning|\bwarning: /.test(l));
   if (lines.length !== 1) return `${lines.length} lines on stderr: ${JSON.stringify(r.stderr.slice(0, 400))}`;
   if (/\bat [\w.<>]+ \(|at Object\.|TypeError|ReferenceError|RangeError|SyntaxError: |Maximum call stack|Cannot read propert|undefined is not|is not a function|panic:|goroutine /.test(lines[0]!)) {
     return `internal-looking error: ${lines[0]!.slice(0, 300)}`;
