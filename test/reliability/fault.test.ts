@@ -133,108 +133,112 @@ function truth(s: Subject, id: string): string {
   }
 }
 
+/**
+ * runc 1.1.5 fails these too: a `start` killed between reading exec.fifo and removing it says
+ * "created" for a running container (status comes from the fifo's existence), and a `create`
+ * killed while making its cgroups leaves the cpuset one (made before the state dir exists).
+ */
+const RUNC_KNOWN = [/^start \S+: "created" but pid \d+ already runs the program$/, /^create \S+: left behind: cgroups: [^;]*$/];
+
+/**
+ * One strace-driven test: `body` injects at each point and reports problems; the checks after
+ * each fault are shared (settle). Skipped, with the reason, without strace.
+ */
+function straceTest(title: string, name: 'runc-ts' | 'runc', body: (s: Subject, problems: string[]) => string): void {
+  if (!STRACE) {
+    test.skip(`${title} (strace is not installed)`, () => {});
+    return;
+  }
+  test(title, () => {
+    const s = new Subject(name);
+    let problems: string[] = [];
+    try {
+      figure(body(s, problems));
+    } finally {
+      s.cleanup();
+    }
+    if (name === 'runc') {
+      // runc's own defects are reported, not failed on: runc is the reference, not the subject.
+      const known = problems.filter((p) => RUNC_KNOWN.some((re) => re.test(p)));
+      for (const k of known) figure(`runc 1.1.5 known defect: ${k}`);
+      problems = problems.filter((p) => !known.includes(p));
+    }
+    assert.ok(problems.length === 0, `${problems.length} problems:\n  ${problems.slice(0, 15).join('\n  ')}`);
+  });
+}
+
+/** After a fault at `where`: state tells the truth, delete -f works and leaves nothing (scrubbed if it did not). */
+function settle(s: Subject, id: string, where: string, problems: string[]): void {
+  const lie = truth(s, id);
+  if (lie) problems.push(`${where}: ${lie}`);
+  const d = s.run(['delete', '--force', id], { timeoutMs: 30_000 });
+  if (d.status !== 0) problems.push(`${where}: delete -f: exit ${d.status}${d.timedOut ? ' (hung)' : ''}: ${d.stderr.trim().slice(0, 200)}`);
+  const left = leftovers(s.inventory());
+  if (left) {
+    problems.push(`${where}: left behind: ${left}`);
+    s.scrub();
+  }
+}
+
+const inject = (p: Point, what: string) => [STRACE!, '-f', '-b', 'execve', '-qq', '-o', '/dev/null', '-e', `trace=${p.syscall}`, '-e', `inject=${p.syscall}:${what}:when=${p.n}`];
+
 for (const name of runtimeNames()) {
   for (const cmd of COMMANDS) {
-    const title = `${name}: SIGKILL at every syscall boundary of ${cmd}: state tells the truth, delete -f leaves nothing`;
-    if (!STRACE) {
-      test.skip(`${title} (strace is not installed)`, () => {});
-      continue;
-    }
-    test(title, () => {
-      const s = new Subject(name);
-      const problems: string[] = [];
+    straceTest(`${name}: SIGKILL at every syscall boundary of ${cmd}: state tells the truth, delete -f leaves nothing`, name, (s, problems) => {
       let injected = 0;
       let killed = 0;
-      try {
-        const points = choose(discover(s, cmd));
-        for (const p of points) {
-          const id = s.id(cmd);
-          const where = `${p.syscall}#${p.n}`;
-          let args: string[];
-          try {
-            args = prepare(s, cmd, id);
-          } catch (e: any) {
-            problems.push(`${where}: preparing: ${e.message}`);
-            s.scrub();
-            continue;
-          }
-          const r = s.run(args, {
-            timeoutMs: 30_000,
-            prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-o', '/dev/null', '-e', `trace=${p.syscall}`, '-e', `inject=${p.syscall}:signal=KILL:when=${p.n}`],
-          });
-          injected++;
-          if (r.status === 137 || r.signal === 'SIGKILL') killed++;
-          if (r.timedOut) problems.push(`${where}: ${cmd} hung`);
-          const lie = truth(s, id);
-          if (lie) problems.push(`${where}: ${lie}`);
-          const d = s.run(['delete', '--force', id], { timeoutMs: 30_000 });
-          if (d.status !== 0) problems.push(`${where}: delete -f: exit ${d.status}${d.timedOut ? ' (hung)' : ''}: ${d.stderr.trim().slice(0, 200)}`);
-          const left = leftovers(s.inventory());
-          if (left) {
-            problems.push(`${where}: left behind: ${left}`);
-            s.scrub();
-          }
+      for (const p of choose(discover(s, cmd))) {
+        const id = s.id(cmd);
+        const where = `${cmd} ${p.syscall}#${p.n}`;
+        let args: string[];
+        try {
+          args = prepare(s, cmd, id);
+        } catch (e: any) {
+          problems.push(`${where}: preparing: ${e.message}`);
+          s.scrub();
+          continue;
         }
-        figure(`fault ${name} ${cmd}: ${injected} faults injected (${killed} killed the command), ${problems.length} problems`);
-      } finally {
-        s.cleanup();
+        const r = s.run(args, { timeoutMs: 30_000, prefix: inject(p, 'signal=KILL') });
+        injected++;
+        if (r.status === 137 || r.signal === 'SIGKILL') killed++;
+        if (r.timedOut) problems.push(`${where}: ${cmd} hung`);
+        settle(s, id, where, problems);
       }
-      assert.ok(problems.length === 0, `${problems.length} problems after faults in ${cmd}:\n  ${problems.slice(0, 15).join('\n  ')}`);
+      return `fault ${name} ${cmd}: ${injected} faults injected (${killed} killed the command), ${problems.length} problems`;
     });
   }
 }
 
 // A full state root (defect 5 of issue #13): ENOSPC injected into each write, rename, fsync,
-// mknod and mkdir of create and start on a path under the state root. The exit status must match what happened (0 exactly when the
-// container reached "created" / runs its program), temporary files never stay in the state
-// dir, and delete -f leaves nothing.
+// mknod and mkdir of create and start on a path under the state root. The exit status must
+// match what happened (0 exactly when the container reached "created" / runs its program),
+// temporary files never stay in the state dir, and delete -f leaves nothing.
 const ENOSPC_AT = ['write', 'pwrite64', 'rename', 'fsync', 'fdatasync', 'mknodat', 'mkdir'];
 for (const name of runtimeNames()) {
   for (const cmd of ['create', 'start'] as const) {
-    const title = `${name}: ENOSPC at each write/rename/fsync/mknod/mkdir of ${cmd}: the exit status matches the container, no temp files, nothing left`;
-    if (!STRACE) {
-      test.skip(`${title} (strace is not installed)`, () => {});
-      continue;
-    }
-    test(title, () => {
-      const s = new Subject(name);
-      const problems: string[] = [];
+    straceTest(`${name}: ENOSPC at each write/rename/fsync/mknod/mkdir of ${cmd}: the exit status matches the container, no temp files, nothing left`, name, (s, problems) => {
       let injected = 0;
-      try {
-        const seen = new Map<string, number>();
-        const points = discover(s, cmd).filter((p) => p.inRoot && ENOSPC_AT.includes(p.syscall) && (FULL || (seen.set(p.syscall, (seen.get(p.syscall) ?? 0) + 1).get(p.syscall)! <= 3)));
-        for (const p of points) {
-          const id = s.id(`nospc-${cmd}`);
-          const where = `${p.syscall}#${p.n}`;
-          const args = prepare(s, cmd, id);
-          const r = s.run(args, { timeoutMs: 30_000, prefix: [STRACE!, '-f', '-b', 'execve', '-qq', '-o', '/dev/null', '-e', `trace=${p.syscall}`, '-e', `inject=${p.syscall}:error=ENOSPC:when=${p.n}`] });
-          injected++;
-          if (r.timedOut) problems.push(`${where}: ${cmd} hung`);
-          const st = s.state(id);
-          const want = cmd === 'create' ? 'created' : 'running';
-          if (r.status === 0 && st?.status !== want) problems.push(`${where}: ${cmd} exit 0 but the container is ${st?.status ?? 'gone'}`);
-          if (r.status !== 0 && st?.status === want) problems.push(`${where}: ${cmd} failed (${r.stderr.trim().split('\n')[0]}) but the container is ${want}`);
-          if (r.status !== 0 && name === 'runc-ts' && !r.timedOut) {
-            const bad = oneLineError(r);
-            if (bad) problems.push(`${where}: ${bad}`);
-          }
-          const lie = truth(s, id);
-          if (lie) problems.push(`${where}: ${lie}`);
-          const temp = s.inventory().stateEntries.filter((e) => /(^|\/)\.[^/]*$/.test(e) && !/\.node-/.test(e));
-          if (temp.length) problems.push(`${where}: temporary files left: ${temp.join(', ')}`);
-          const d = s.run(['delete', '--force', id], { timeoutMs: 30_000 });
-          if (d.status !== 0) problems.push(`${where}: delete -f: exit ${d.status}: ${d.stderr.trim().slice(0, 200)}`);
-          const left = leftovers(s.inventory());
-          if (left) {
-            problems.push(`${where}: left behind: ${left}`);
-            s.scrub();
-          }
+      const seen = new Map<string, number>();
+      const points = discover(s, cmd).filter((p) => p.inRoot && ENOSPC_AT.includes(p.syscall) && (FULL || (seen.set(p.syscall, (seen.get(p.syscall) ?? 0) + 1).get(p.syscall)! <= 3)));
+      for (const p of points) {
+        const id = s.id(`nospc-${cmd}`);
+        const where = `${cmd} ENOSPC ${p.syscall}#${p.n}`;
+        const r = s.run(prepare(s, cmd, id), { timeoutMs: 30_000, prefix: inject(p, 'error=ENOSPC') });
+        injected++;
+        if (r.timedOut) problems.push(`${where}: ${cmd} hung`);
+        const st = s.state(id);
+        const want = cmd === 'create' ? 'created' : 'running';
+        if (r.status === 0 && st?.status !== want) problems.push(`${where}: ${cmd} exit 0 but the container is ${st?.status ?? 'gone'}`);
+        if (r.status !== 0 && st?.status === want) problems.push(`${where}: ${cmd} failed (${r.stderr.trim().split('\n')[0]}) but the container is ${want}`);
+        if (r.status !== 0 && name === 'runc-ts' && !r.timedOut) {
+          const bad = oneLineError(r);
+          if (bad) problems.push(`${where}: ${bad}`);
         }
-        figure(`fault ${name} ${cmd}: ${injected} ENOSPC errors injected, ${problems.length} problems`);
-      } finally {
-        s.cleanup();
+        const temp = s.inventory().stateEntries.filter((e) => /(^|\/)\.[^/]*$/.test(e) && !/\.node-/.test(e));
+        if (temp.length) problems.push(`${where}: temporary files left: ${temp.join(', ')}`);
+        settle(s, id, where, problems);
       }
-      assert.ok(problems.length === 0, `${problems.length} problems after ENOSPC in ${cmd}:\n  ${problems.slice(0, 15).join('\n  ')}`);
+      return `fault ${name} ${cmd}: ${injected} ENOSPC errors injected, ${problems.length} problems`;
     });
   }
 }

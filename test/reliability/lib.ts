@@ -5,12 +5,13 @@
 //
 // Bounded by default (what `npm test` runs); RELIABILITY_FULL=1 runs the full sizes:
 //   RELIABILITY_FULL=1 node scripts/test.mjs test/reliability
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { RUNC, RUNC_TS, runtimeNames } from '../helpers/runtimes';
 import { makeBundle, type Bundle } from '../helpers/bundle';
+import { cgroupsNamed, mountsUnder, removeCgroup, unmountUnder } from '../../conformance/lib/hygiene';
 
 export const FULL = process.env.RELIABILITY_FULL === '1';
 /** `bounded` in CI, `full` with RELIABILITY_FULL=1. */
@@ -209,37 +210,6 @@ function walkEntries(dir: string, prefix = ''): string[] {
   return out;
 }
 
-/** Mount points (decoded) of /proc/self/mountinfo. */
-export function mountPoints(): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ')[4]!.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
-}
-
-/** Every cgroup directory where a container cgroup of ours can be: each hierarchy's root and our own cgroup in it. */
-function cgroupParents(): string[] {
-  const own = new Map<string, string>();
-  for (const l of readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean)) {
-    const [, ctrls, path] = l.split(':');
-    for (const c of ctrls!.split(',')) own.set(c === '' ? 'unified' : c.replace(/^name=/, ''), path!);
-  }
-  const out = new Set<string>();
-  for (const h of safeReaddir('/sys/fs/cgroup')) {
-    const base = join('/sys/fs/cgroup', h);
-    out.add(base);
-    const mine = own.get(h) ?? (h.includes(',') ? own.get(h.split(',')[0]!) : undefined);
-    if (mine) out.add(join(base, mine));
-  }
-  return [...out];
-}
-
-function tagged(tag: string): string[] {
-  const out: string[] = [];
-  for (const p of cgroupParents()) for (const n of safeReaddir(p)) if (n.includes(tag)) out.push(join(p, n));
-  return out.sort();
-}
-
 const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
 
 export function inventory(w: Where): Inventory {
@@ -278,8 +248,8 @@ export function inventory(w: Where): Inventory {
   }
   return {
     stateEntries: walkEntries(w.root),
-    mounts: mountPoints().filter((m) => under(m, w.root) || under(m, w.bundle)),
-    cgroups: tagged(w.tag),
+    mounts: [...mountsUnder(w.root), ...mountsUnder(w.bundle)],
+    cgroups: cgroupsNamed(w.tag),
     processes,
     fds,
   };
@@ -305,38 +275,13 @@ export function scrub(w: Where): void {
         process.kill(p.pid, 'SIGKILL');
       } catch {}
     }
-    for (const m of inv.mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m]);
+    unmountUnder(w.root);
+    unmountUnder(w.bundle);
     for (const cg of inv.cgroups) removeCgroup(cg);
     if (!leftovers(inventory(w))) break;
     spawnSync('sleep', ['0.1']);
   }
   rmSync(w.root, { recursive: true, force: true });
-}
-
-function removeCgroup(dir: string): void {
-  for (const n of safeReaddir(dir)) {
-    const p = join(dir, n);
-    if (existsSync(join(p, 'cgroup.procs'))) removeCgroup(p);
-  }
-  for (const pid of (() => {
-    try {
-      return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-    } catch {
-      return [];
-    }
-  })()) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {}
-  }
-  for (let i = 0; i < 20; i++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch {
-      spawnSync('sleep', ['0.05']);
-    }
-  }
 }
 
 /** A one-line error: non-zero exit, one error line on stderr, nothing that looks like a JS trace. */
