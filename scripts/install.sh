@@ -2,8 +2,8 @@
 # Installs everything runc-ts needs on a fresh Debian machine (run as root): Debian packages
 # (a C compiler for the native namespace stage, libseccomp, busybox-static for test rootfs,
 # runc as the reference the tests compare against, dbus-daemon for the systemd driver's D-Bus
-# tests, docker.io for the end-to-end suite, QEMU and debootstrap for the guest VM suite in
-# test/guest), the npm
+# tests, strace and time for the reliability suites, docker.io for the end-to-end suite, QEMU and
+# debootstrap for the guest VM suite in test/guest), the npm
 # dependencies, the build; then runs
 # a hello-world container to prove it works.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "scripts/install.sh: run as root" >&2; exit 1; fi
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in gcc libc6-dev libseccomp2 busybox-static runc python3 iproute2 dbus qemu-system-x86 debootstrap; do
+for p in gcc libc6-dev libseccomp2 busybox-static runc python3 iproute2 dbus strace time qemu-system-x86 debootstrap; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -10,7 +10,7 @@ import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const suites = ['unit', 'integration', 'docker'];
+const suites = ['unit', 'integration', 'reliability', 'docker'];
 
 function walk(dir) {
   let out = [];
@@ -27,7 +27,15 @@ function walk(dir) {
 const args = process.argv.slice(2);
 let files = [];
 if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
-for (const a of args.filter((x) => x !== 'conformance' && x !== 'guest')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [resolve(process.cwd(), a)]);
+const isDir = (p) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+// A suite name, a directory of test files (e.g. test/reliability), or one file.
+for (const a of args.filter((x) => x !== 'conformance' && x !== 'guest')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : isDir(resolve(process.cwd(), a)) ? walk(resolve(process.cwd(), a)) : [resolve(process.cwd(), a)]);
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];

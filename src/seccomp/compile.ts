@@ -110,6 +110,7 @@ export function actionValue(name: string, errnoRet: number | undefined): number 
 
 function flattenRules(syscalls: SeccompSyscall[]): Rule[] {
   const rules: Rule[] = [];
+  const seen = new Set<string>();
   for (const sc of syscalls) {
     const action = actionValue(sc.action, sc.errnoRet);
     const notify = sc.action === 'SCMP_ACT_NOTIFY';
@@ -122,10 +123,16 @@ function flattenRules(syscalls: SeccompSyscall[]): Rule[] {
       toU64(a.value, 'value');
       if (a.valueTwo !== undefined) toU64(a.valueTwo, 'valueTwo');
     }
+    const argsKey = JSON.stringify(args, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
     for (const name of sc.names ?? []) {
       if (!name) throw new Error('seccomp: empty string is not a valid syscall name');
       // The init writes the listener fd to its parent with write(2) after installing.
       if (notify && name === 'write') throw new Error('seccomp: SCMP_ACT_NOTIFY cannot be used for the write syscall');
+      // A repeated rule changes nothing: once is enough (libseccomp's rule adding is
+      // quadratic, so 100k copies of one rule took a minute).
+      const key = `${name}\0${action}\0${argsKey}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       rules.push({ name, action, notify, args });
     }
   }

@@ -49,6 +49,22 @@ test('ERRNO rule with errnoRet; other syscalls get the default', () => {
   assert.is(verdict(c.bpf, 'getpid'), RET.ALLOW);
 });
 
+test('a name or a rule repeated 100k times compiles as fast as once, to the same filter', () => {
+  // libseccomp's rule adding is quadratic: 100k copies of one name took ~60 s (fuzz, issue #13).
+  const once = compileSeccomp(allowBut([{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }]));
+  const t0 = performance.now();
+  const many = compileSeccomp(allowBut([{ names: Array.from({ length: 100_000 }, () => 'getcwd'), action: 'SCMP_ACT_ERRNO', errnoRet: 1 }]));
+  const ms = performance.now() - t0;
+  assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`);
+  assert.equal(many.bpf, once.bpf);
+  assert.is(verdict(many.bpf, 'getcwd'), ERRNO(1));
+  const rule = { names: ['getcwd'], action: 'SCMP_ACT_ERRNO' as const, errnoRet: 1, args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' as const }] };
+  const t1 = performance.now();
+  const entries = compileSeccomp(allowBut(Array.from({ length: 100_000 }, () => rule)));
+  assert.ok(performance.now() - t1 < 3000, 'as many copies of a whole rule');
+  assert.equal(entries.bpf, compileSeccomp(allowBut([rule])).bpf);
+});
+
 test('every action maps to its kernel return value; ERRNO and TRACE default to EPERM', () => {
   const cases: Array<[string, number | undefined, number]> = [
     ['SCMP_ACT_KILL', undefined, RET.KILL_THREAD],
