@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Runs every uvu test file in its own node process (integration tests start real containers,
 // so isolation between files matters) and ends with the plain line "N passed, N failed".
-// Usage: node scripts/test.mjs [unit|integration|docker|<file>...]
+// Usage: node scripts/test.mjs [unit|integration|docker|kubernetes|<file>...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const suites = ['unit', 'integration', 'docker'];
+const suites = ['unit', 'integration', 'docker', 'kubernetes'];
 
 function walk(dir) {
   let out = [];
