@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { startEnv, unavailable, runtimeNames, type Env } from '../docker/lib/env';
 import { criClient, type CriClient } from './lib/cri';
 import { Pods, until, type Handler } from './lib/pods';
+import { streamExec } from './lib/stream';
 
 const why = unavailable({ cri: true });
 let env: Env;
@@ -108,9 +109,14 @@ scenario('pod lifecycle: the kubelet sequence from RunPodSandbox to RemovePodSan
   const timedOut = await cri.ExecSync({ container_id: c, cmd: ['sleep', '30'], timeout: 1 }).then(() => undefined, (err: Error) => err);
   assert.match(String(timedOut), /timeout/i);
   assert.ok(Date.now() - t0 < 15_000, 'ExecSync timeout honoured');
-  // Exec (streaming): containerd answers with a URL on its streaming server.
-  const { url } = await cri.Exec({ container_id: c, cmd: ['echo', 'hi'], stdout: true, stderr: true });
+  // Exec (streaming, what `kubectl exec` uses): containerd answers with a URL on its
+  // streaming server; the command runs when a client connects there.
+  const { url } = await cri.Exec({ container_id: c, cmd: ['sh', '-c', 'echo "out $GREETING"; echo err >&2; exit 4'], stdout: true, stderr: true });
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/[\w-]+$/);
+  const streamed = await streamExec(url);
+  assert.equal([streamed.stdout, streamed.stderr, streamed.code], ['out hello from CRI\n', 'err\n', 4], JSON.stringify(streamed.status));
+  const ok = await streamExec((await cri.Exec({ container_id: c, cmd: ['id', '-u'], stdout: true })).url);
+  assert.equal([ok.stdout, ok.code], ['0\n', 0]);
 
   // ContainerStats / ListContainerStats: containerd reads the cgroup the runtime made.
   await pods.exec(c, 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done');
