@@ -33,8 +33,8 @@ if (why) {
       cri?.close();
       env?.stop();
     }
-    for (const [h, r] of Object.entries(results)) process.stdout.write(`# kubernetes [${h}]: ${r.passed} passed, ${r.failed} failed\n`);
-    if (cri) process.stdout.write(`# CRI calls covered: ${[...cri.called].sort().join(', ')}\n`);
+    for (const [h, r] of Object.entries(results)) process.stdout.write(`\n# kubernetes [${h}]: ${r.passed} passed, ${r.failed} failed\n`);
+    if (cri) process.stdout.write(`\n# CRI calls covered: ${[...cri.called].sort().join(', ')}\n`);
   });
 }
 
