@@ -7,6 +7,15 @@
 #   docker run --rm --network none --runtime runc-ts runcts-busybox echo hi
 #   ctr run --rm --runc-binary "$RUNCTS_BIN" docker.io/library/runcts-busybox:latest c1 echo hi
 #   bash scripts/docker-env.sh stop [DIR]              # undoes everything it started
+#   eval "$(bash scripts/docker-env.sh start --cri [DIR])"  # containerd with its CRI plugin, no dockerd
+#
+# With --cri (Kubernetes, test/kubernetes) containerd runs its CRI plugin instead of dockerd:
+# runtime handlers "runc-ts" and "runc" (both io.containerd.runc.v2, cgroupfs, each its own
+# runtime Root in DIR), a private CNI config dir that stays empty (pods use the host network,
+# so CRI never calls CNI), the streaming server on 127.0.0.1 only, and two images built from
+# the host's busybox in the k8s.io namespace: runcts-busybox (CMD sh) and runcts-pause
+# (CMD sleep inf, the sandbox_image). Pods are expected under the cgroup parent printed as
+# RUNCTS_CRI_CGROUP_PARENT, which stop removes.
 #
 # Everything lives under DIR (default /tmp/runc-ts-docker): containerd's root, state and socket,
 # dockerd's config file, data root, exec root, socket and pid file. The host's /etc/docker,
@@ -26,9 +35,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 cmd="${1:-}"; shift || true
 all=0
+cri=0
 if [ "${1:-}" = "--all" ]; then all=1; shift; fi
+if [ "${1:-}" = "--cri" ]; then cri=1; shift; fi
 DIR="${1:-${RUNCTS_DOCKER_DIR:-/tmp/runc-ts-docker}}"
 mkdir -p "$DIR"; DIR="$(cd "$DIR" && pwd)"
+# The mode a DIR was started in sticks to it (stop and env need not repeat --cri).
+if [ "$cri" = 1 ]; then touch "$DIR/cri"; elif [ -e "$DIR/cri" ]; then cri=1; fi
 
 RUNCTS_BIN="${RUNCTS_BIN:-$repo/bin/runc-ts}"
 CTRD_SOCK="$DIR/containerd.sock"
@@ -41,6 +54,10 @@ DOCKER_NS=runc-ts-docker           # containerd namespace dockerd uses (containe
 CTR_NS="runc-ts-ctr-$TAG"          # containerd namespace for ctr (also its cgroup parent)
 DOCKER_CGROUP_PARENT="/runc-ts-docker-$TAG"
 IMAGE=runcts-busybox:latest
+CRI_NS=k8s.io                      # the namespace containerd's CRI plugin uses
+CRI_CGROUP_PARENT="/runc-ts-cri-$TAG"
+PAUSE_IMAGE=runcts-pause:latest
+RUNC_BIN="${RUNC_BIN:-$(command -v runc || echo /usr/sbin/runc)}"
 # Prefer the docker CLI that comes with the daemon (same API version).
 DOCKER_CLI="${DOCKER_CLI:-$( [ -x /usr/bin/docker ] && echo /usr/bin/docker || command -v docker )}"
 
@@ -67,11 +84,19 @@ export RUNCTS_IMAGE='$IMAGE'
 export RUNCTS_CTR_IMAGE='docker.io/library/$IMAGE'
 export RUNCTS_DOCKER_CGROUP_PARENT='$DOCKER_CGROUP_PARENT'
 EOF
+  [ "$cri" = 1 ] && cat <<EOF
+export RUNCTS_CRI_ENDPOINT='unix://$CTRD_SOCK'
+export RUNCTS_CRI_NAMESPACE='$CRI_NS'
+export RUNCTS_CRI_IMAGE='docker.io/library/$IMAGE'
+export RUNCTS_CRI_PAUSE_IMAGE='docker.io/library/$PAUSE_IMAGE'
+export RUNCTS_CRI_CGROUP_PARENT='$CRI_CGROUP_PARENT'
+export RUNC_BIN='$RUNC_BIN'
+EOF
+  return 0
 }
 
-build_image() {
-  # A busybox image from the host's busybox-static: no registry needed.
-  local rootfs="$DIR/image-rootfs"
+make_rootfs() { # make_rootfs DIR: a busybox root filesystem from the host's busybox-static
+  local rootfs="$1"
   rm -rf "$rootfs"; mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home/app,proc,sys,dev,run,var/tmp}
   chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
   cp /bin/busybox "$rootfs/bin/busybox"
@@ -82,13 +107,94 @@ build_image() {
   printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$rootfs/etc/passwd"
   printf 'root:x:0:\napp:x:1000:\nnogroup:x:65534:\n' > "$rootfs/etc/group"
   chown 1000:1000 "$rootfs/home/app"
+}
+
+build_image() {
+  # A busybox image from the host's busybox-static: no registry needed.
+  local rootfs="$DIR/image-rootfs"
+  make_rootfs "$rootfs"
   tar -C "$rootfs" -c . | dk import -c 'CMD ["sh"]' -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' - "$IMAGE" >/dev/null
   rm -rf "$rootfs"
 }
 
+oci_archive() { # oci_archive ROOTFS NAME CMD_JSON: an OCI image layout tarball on stdout
+  # One uncompressed layer; the config names the platform so that containerd unpacks it.
+  local rootfs="$1" name="$2" cmd="$3" d layer lsize cfg csize man msize arch
+  arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+  d="$(mktemp -d "$DIR/oci.XXXXXX")"; mkdir -p "$d/blobs/sha256"
+  tar -C "$rootfs" --numeric-owner -cf "$d/layer.tar" .
+  layer="$(sha256sum < "$d/layer.tar" | cut -d' ' -f1)"; lsize="$(stat -c %s "$d/layer.tar")"
+  mv "$d/layer.tar" "$d/blobs/sha256/$layer"
+  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$arch" "$cmd" "$layer" > "$d/config.json"
+  cfg="$(sha256sum < "$d/config.json" | cut -d' ' -f1)"; csize="$(stat -c %s "$d/config.json")"
+  mv "$d/config.json" "$d/blobs/sha256/$cfg"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$cfg" "$csize" "$layer" "$lsize" > "$d/manifest.json"
+  man="$(sha256sum < "$d/manifest.json" | cut -d' ' -f1)"; msize="$(stat -c %s "$d/manifest.json")"
+  mv "$d/manifest.json" "$d/blobs/sha256/$man"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"latest"}}]}' \
+    "$man" "$msize" "$name" > "$d/index.json"
+  echo '{"imageLayoutVersion":"1.0.0"}' > "$d/oci-layout"
+  tar -C "$d" -c oci-layout index.json blobs
+  rm -rf "$d"
+}
+
+import_cri_images() {
+  local rootfs="$DIR/image-rootfs" name cmd
+  make_rootfs "$rootfs"
+  for pair in "$IMAGE|[\"sh\"]" "$PAUSE_IMAGE|[\"sleep\",\"inf\"]"; do
+    name="docker.io/library/${pair%%|*}"; cmd="${pair#*|}"
+    if ! ck -n "$CRI_NS" images check "name==$name" 2>/dev/null | grep -q complete; then
+      oci_archive "$rootfs" "$name" "$cmd" | ck -n "$CRI_NS" images import - >/dev/null
+      log "image $name imported into containerd namespace $CRI_NS"
+    fi
+  done
+  rm -rf "$rootfs"
+}
+
+cri_config() {
+  # containerd's CRI plugin with two runtime handlers; the names are what RunPodSandbox's
+  # runtime_handler (a RuntimeClass's handler) selects.
+  local rt bin
+  mkdir -p "$DIR/cni/bin" "$DIR/cni/net.d"
+  cat <<EOF
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "docker.io/library/$PAUSE_IMAGE"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  disable_tcp_service = true
+  disable_apparmor = true
+  enable_selinux = false
+  netns_mounts_under_state_dir = true
+  # Clamp the -998 CRI asks for pod sandboxes to containerd's own score: lowering it needs
+  # CAP_SYS_RESOURCE, which a containerd in a container or a restricted VM lacks.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$DIR/cni/bin"
+    conf_dir = "$DIR/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+    snapshotter = "overlayfs"
+EOF
+  for rt in runc-ts runc; do
+    bin="$RUNCTS_BIN"; [ "$rt" = runc ] && bin="$RUNC_BIN"
+    cat <<EOF
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$rt]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.$rt.options]
+        BinaryName = "$bin"
+        Root = "$DIR/runc-root-cri-$rt"
+        SystemdCgroup = false
+EOF
+  done
+}
+
 start() {
   [ "$(id -u)" = 0 ] || { log "run as root"; exit 1; }
-  for b in containerd dockerd ctr containerd-shim-runc-v2; do
+  local needed="containerd dockerd ctr containerd-shim-runc-v2"
+  [ "$cri" = 1 ] && needed="containerd ctr containerd-shim-runc-v2"
+  for b in $needed; do
     command -v "$b" >/dev/null || { log "$b missing: run scripts/install-docker.sh"; exit 1; }
   done
   [ -x "$RUNCTS_BIN" ] || { log "$RUNCTS_BIN is not executable"; exit 1; }
@@ -106,8 +212,7 @@ start() {
 version = 2
 root = "$DIR/containerd/root"
 state = "$DIR/containerd/state"
-# No CRI (Kubernetes) plugin: it would want CNI; the suite drives containerd with ctr and dockerd.
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+$( [ "$cri" = 1 ] || printf '%s\n' '# No CRI (Kubernetes) plugin unless --cri: the suite drives containerd with ctr and dockerd.' 'disabled_plugins = ["io.containerd.grpc.v1.cri"]' )
 [grpc]
   address = "$CTRD_SOCK"
 [ttrpc]
@@ -120,12 +225,19 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$DIR/containerd/opt"
 EOF
+    [ "$cri" = 1 ] && cri_config >> "$DIR/containerd.toml"
     rm -f "$CTRD_SOCK" "$CTRD_SOCK.ttrpc"
     setsid containerd --config "$DIR/containerd.toml" >"$DIR/containerd.log" 2>&1 < /dev/null &
     echo $! > "$DIR/containerd.pid"
     grep -qx containerd "$DIR/started" || echo containerd >> "$DIR/started"
     wait_for 30 containerd ck version || { tail -20 "$DIR/containerd.log" >&2; exit 1; }
     log "containerd started (pid $(cat "$DIR/containerd.pid"), log $DIR/containerd.log)"
+  fi
+
+  if [ "$cri" = 1 ]; then
+    import_cri_images
+    print_env | tee "$DIR/env"
+    return 0
   fi
 
   if alive "$DIR/dockerd.pid" && dk version >/dev/null 2>&1; then
@@ -208,7 +320,7 @@ stop() {
   fi
   if grep -qx containerd <<<"$ours"; then
     if alive "$DIR/containerd.pid"; then
-      for ns in "$CTR_NS" "$DOCKER_NS"; do
+      for ns in "$CTR_NS" "$DOCKER_NS" "$CRI_NS"; do
         for t in $(ck -n "$ns" tasks ls -q 2>/dev/null); do ck -n "$ns" tasks kill -s KILL "$t" >/dev/null 2>&1 || true; done
         sleep 0.2
         for t in $(ck -n "$ns" tasks ls -q 2>/dev/null); do ck -n "$ns" tasks delete -f "$t" >/dev/null 2>&1 || true; done
@@ -226,6 +338,7 @@ stop() {
     done
     rm_cgroups "$DOCKER_CGROUP_PARENT"
     rm_cgroups "/$CTR_NS"
+    rm_cgroups "$CRI_CGROUP_PARENT"
     if [ -e "$DIR/run-containerd-created" ]; then
       rmdir /run/containerd/s /run/containerd 2>/dev/null || true
     fi
@@ -240,5 +353,5 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop [--all]|env [DIR]" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--cri]|stop [--all]|env [DIR]" >&2; exit 2 ;;
 esac

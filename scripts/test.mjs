@@ -3,14 +3,14 @@
 // so isolation between files matters) and ends with the plain line "N passed, N failed, N skipped".
 // A skipped case is a skip, never a pass: uvu's test.skip, with its reason on a `SKIP <title>:
 // <reason>` line (test/helpers/skip.ts); the run lists every reason at the end.
-// Usage: node scripts/test.mjs [unit|integration|docker|conformance|guest|<file>...]
+// Usage: node scripts/test.mjs [unit|integration|reliability|docker|kubernetes|conformance|guest|<file>...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const suites = ['unit', 'integration', 'reliability', 'docker'];
+const suites = ['unit', 'integration', 'reliability', 'docker', 'kubernetes'];
 
 function walk(dir) {
   let out = [];

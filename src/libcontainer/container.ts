@@ -200,7 +200,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         },
         onPid(pid) {
           initPid = pid;
-          if (spec.process!.oomScoreAdj !== undefined) writeFileSync(`/proc/${pid}/oom_score_adj`, String(spec.process!.oomScoreAdj));
+          if (spec.process!.oomScoreAdj !== undefined) setOomScoreAdj(pid, spec.process!.oomScoreAdj);
           state.pid = pid;
           state.pidStartTime = processStartTime(pid);
           for (const t of Object.keys(CLONE_FLAGS) as (keyof typeof NS_FILE)[]) {
@@ -486,4 +486,20 @@ export function listStates(g: GlobalOptions) {
 
 function prctlSubreaper(): number {
   return prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
+}
+
+/**
+ * Writes the init's oom_score_adj. Lowering it below the inherited value needs
+ * CAP_SYS_RESOURCE (containerd's CRI asks -998 for every pod sandbox unless
+ * restrict_oom_score_adj is set); without it the kernel answers EACCES and, like runc, the
+ * create fails: with an error that names the field and the reason.
+ */
+function setOomScoreAdj(pid: number, value: number) {
+  const file = `/proc/${pid}/oom_score_adj`;
+  try {
+    writeFileSync(file, String(value));
+  } catch (e: any) {
+    const why = e.code === 'EACCES' ? ': lowering the OOM score needs CAP_SYS_RESOURCE' : '';
+    throw new RuntimeError(`process.oomScoreAdj ${value}: writing ${file}: ${e.code ?? e.message}${why}`);
+  }
 }

@@ -52,8 +52,15 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, opts: SpawnSyn
 }
 
 /** Why the suite cannot run (docker.io not installable / not root), or undefined. */
-export function unavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root: the Docker end-to-end suite needs root';
+export function unavailable(opts: EnvOptions = {}): string | undefined {
+  if (process.getuid?.() !== 0) return `not root: the ${opts.cri ? 'Kubernetes (CRI)' : 'Docker'} end-to-end suite needs root`;
+  if (opts.cri) {
+    // Only containerd (with its CRI plugin) and its runc shim are needed: no install attempt.
+    const missing = ['containerd', 'ctr', 'containerd-shim-runc-v2'].filter((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0);
+    if (missing.length) return `containerd is not installed (${missing.join(', ')} missing; scripts/install-docker.sh installs it)`;
+    if (!existsSync(RUNC_TS) || !existsSync(join(ROOT_DIR, 'dist', 'runc-ts.cjs'))) return 'runc-ts is not built (npm run build)';
+    return undefined;
+  }
   const r = spawnSync('bash', [join(ROOT_DIR, 'scripts', 'install-docker.sh')], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) return `docker.io could not be installed (scripts/install-docker.sh exit ${r.status}): ${String(r.stderr).trim().slice(-500)}`;
   if (!existsSync(RUNC_TS) || !existsSync(join(ROOT_DIR, 'dist', 'runc-ts.cjs'))) return 'runc-ts is not built (npm run build)';
@@ -74,11 +81,17 @@ function findFiles(dir: string, name: string, out: string[] = [], depth = 0): st
   return out;
 }
 
-export function startEnv(label: string): Env {
+export interface EnvOptions {
+  /** containerd with its CRI plugin (handlers runc-ts and runc) and no dockerd: test/kubernetes. */
+  cri?: boolean;
+}
+
+export function startEnv(label: string, opts: EnvOptions = {}): Env {
   // Short path: unix socket paths are limited to 108 bytes.
   const dir = mkdtempSync(`/tmp/rts-${label}-`);
   const script = join(ROOT_DIR, 'scripts', 'docker-env.sh');
-  const r = spawnSync('bash', [script, 'start', dir], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, RUNCTS_BIN: RUNC_TS } });
+  const startArgs = opts.cri ? ['start', '--cri', dir] : ['start', dir];
+  const r = spawnSync('bash', [script, ...startArgs], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, RUNCTS_BIN: RUNC_TS, RUNC_BIN: RUNC } });
   if (r.status !== 0) {
     spawnSync('bash', [script, 'stop', dir], { stdio: 'inherit' });
     throw new Error(`scripts/docker-env.sh start failed (exit ${r.status}):\n${r.stderr}`);
