@@ -161,6 +161,7 @@ async function killLaunched(child: ChildProcess, pid: () => number): Promise<voi
   if (p > 0) sysKill(p, 9);
   if (child.pid && child.pid !== p) sysKill(child.pid, 9);
   await waitGone(p, 2000);
+  if (child.pid) await waitGone(child.pid, 2000);
 }
 
 export async function launch(o: LaunchOptions, rb: Rollback): Promise<Launched> {
