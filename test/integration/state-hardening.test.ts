@@ -51,17 +51,6 @@ for (const name of runtimeNames()) {
     b.remove();
   });
 
-  t('a create killed at its first umount2 (strace fault injection): delete -f cleans up, no mount stays', () => {
-    const id = `killed-${process.pid}`;
-    const r = detached(['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=umount2', '-e', 'inject=umount2:signal=KILL', bin, '--root', rt.root, 'create', '--bundle', b.dir, id]);
-    assert.is.not(r.status, 0, 'the injected SIGKILL ends create');
-    const d = rt.run(['delete', '--force', id]);
-    assert.is(d.status, 0, d.stderr);
-    assert.not.ok(existsSync(join(rt.root, id)), 'no state directory');
-    assert.equal(mountsMentioning(rt.root), []);
-    assert.not.ok(rt.run(['list', '-q']).stdout.split('\n').includes(id));
-  });
-
   t('a container directory without state.json (create killed before its first write) does not block the id', () => {
     const id = `remains-${process.pid}`;
     mkdirSync(join(rt.root, id), { mode: 0o711 });
@@ -102,6 +91,18 @@ for (const name of runtimeNames()) {
   });
 
   if (name === 'runc-ts') {
+      // runc 1.1 has the same defect: its killed create leaves its runc.XXXXXX bind mount (EBUSY).
+      t('a create killed at its first umount2 (strace fault injection): delete -f cleans up, no mount stays', () => {
+      const id = `killed-${process.pid}`;
+      const r = detached(['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=umount2', '-e', 'inject=umount2:signal=KILL', bin, '--root', rt.root, 'create', '--bundle', b.dir, id]);
+      assert.is.not(r.status, 0, 'the injected SIGKILL ends create');
+      const d = rt.run(['delete', '--force', id]);
+      assert.is(d.status, 0, d.stderr);
+      assert.not.ok(existsSync(join(rt.root, id)), 'no state directory');
+      assert.equal(mountsMentioning(rt.root), []);
+      assert.not.ok(rt.run(['list', '-q']).stdout.split('\n').includes(id));
+    });
+
     // runc 1.1 makes exec.fifo 0622 (its 0700 root is the only protection).
     t('exec.fifo is 0600, owned by the container user: nobody cannot open it even with the root reachable', () => {
       const id = `fifo-${process.pid}`;
