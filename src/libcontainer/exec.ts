@@ -7,16 +7,15 @@ import { loadManager } from '../cgroups';
 import type { GlobalOptions } from './container';
 import { hookState, statusOf } from './container';
 import { RuntimeError } from './errors';
-import type { SpawnedInit } from './init-process';
-import { Rollback, execPlan, launch } from './launch';
+import { Rollback, execPlan, launch, type Launched } from './launch';
 import { StateDir } from './state';
 
 export interface ExecOptions {
   id: string;
   process: Process;
   consoleSocket?: string;
-  /** fd of our own console socketpair end for a foreground terminal, or -1. */
-  consoleFd?: number;
+  /** Foreground with a terminal and no --console-socket: we are the console (see launch.ts). */
+  ownConsole?: boolean;
   pidFile?: string;
   preserveFds?: number;
   ignorePaused?: boolean;
@@ -60,7 +59,7 @@ export function processFromFlags(base: Process, f: ExecFlags): Process {
   return p;
 }
 
-export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<SpawnedInit> {
+export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Launched> {
   const st = new StateDir(g.root, o.id);
   const s = st.read();
   const status = statusOf(st, s);
@@ -86,7 +85,7 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Spa
         // Every namespace the container has, as its init holds it now.
         plan: execPlan(spec, s.pid),
         consoleSocket: o.consoleSocket,
-        consoleFd: o.consoleFd,
+        ownConsole: o.ownConsole,
         pidFile: o.pidFile,
         // In the foreground the process may be our grandchild (pid namespace): we reap it.
         subreaper: !o.detach,

@@ -11,6 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { constants } from 'node:os';
 import type { Process, Spec, State } from '../spec/types';
 import type { CgroupManager } from '../cgroups';
 import { RuntimeError } from './errors';
@@ -82,8 +83,6 @@ export interface LaunchOptions {
   consoleSocket?: string;
   /** With a terminal and no --console-socket: make a socketpair and be the console ourselves. */
   ownConsole?: boolean;
-  /** Our own console socket end (exec in the foreground), not ours to close. */
-  consoleFd?: number;
   pidFile?: string;
   /** Become a subreaper: the launched process may be our grandchild (pid namespace). */
   subreaper: boolean;
@@ -130,7 +129,6 @@ function openConsole(o: LaunchOptions, rb: Rollback): { fd: number; ours: number
     if (o.consoleSocket) throw new RuntimeError('cannot use console socket if runc-ts will not detach or allocate tty', { code: 'INVALID_CONFIG' });
     return none;
   }
-  if (o.consoleFd !== undefined && o.consoleFd >= 0) return { ...none, fd: o.consoleFd };
   if (!o.consoleSocket && o.ownConsole) {
     const pair = consoleSocketPair();
     rb.push('close our console socket', () => closeSync(pair.ours));
@@ -238,6 +236,21 @@ export async function launch(o: LaunchOptions, rb: Rollback): Promise<Launched> 
     faultPoint(o.kind, 'pid-file');
   }
   return { ...init, consoleSock: console_.ours };
+}
+
+/** The signals a foreground `run`/`exec` passes on to its process (runc forwards them all). */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
+/** Foreground: signals to us go to the launched process until the returned function is called. */
+export function forwardSignals(pid: number): () => void {
+  const handlers = FORWARDED.map((s) => {
+    const h = () => sysKill(pid, constants.signals[s]);
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  return () => {
+    for (const [s, h] of handlers) process.off(s, h);
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
