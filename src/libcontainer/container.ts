@@ -115,7 +115,16 @@ function makeExecFifo(path: string, spec: Spec): number {
   check(mkfifo(path, 0o600), `mkfifo ${path}`);
   chmodSync(path, 0o600);
   const { uid, gid } = processHostIds(spec);
-  if (uid >= 0 && gid >= 0 && (uid !== process.geteuid?.() || gid !== process.getegid?.())) chownSync(path, uid, gid);
+  if (uid >= 0 && gid >= 0 && (uid !== process.geteuid?.() || gid !== process.getegid?.())) {
+    try {
+      chownSync(path, uid, gid);
+    } catch (e) {
+      // Rootless with a subordinate id for the process: we may not give it the fifo. Like
+      // runc, writable for others then; the 0700 state root still keeps other users out.
+      if (errnoCode(e) !== 'EPERM') throw e;
+      chmodSync(path, 0o622);
+    }
+  }
   return check(openFd(path, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${path}`);
 }
 
