@@ -1,20 +1,17 @@
 // Container operations the CLI commands are made of: create, start, state, kill, delete.
 // Each takes the per-container lock; create undoes everything it did when a step fails.
-import { chmodSync, closeSync, existsSync, readFileSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { ContainerStatus, Spec, State } from '../spec/types';
+import { chmodSync, chownSync, closeSync, existsSync, readFileSync, openSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { ContainerStatus, IDMapping, Spec, State } from '../spec/types';
 import { SPEC_VERSION } from '../spec/types';
 import { newManager, loadManager, preflight, withDefaultDevices, type CgroupManager } from '../cgroups';
-import { RuntimeError } from './errors';
+import { RuntimeError, errnoCode } from './errors';
 import { runHooks } from './hooks';
-import { spawnInit, type SpawnedInit } from './init-process';
-import { CLONE_FLAGS, NS_FILE, checkNamespaces, planNamespaces } from './namespaces';
+import type { SpawnedInit } from './init-process';
+import { Rollback, launch, waitGone } from './launch';
+import { checkNamespaces, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
-import { StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
-import { check, kill as sysKill, mkfifo, open as openFd, prctl } from './sys/libc';
-import { connectUnix } from './sys/unix-socket';
-import { consoleSocketPair } from './tty';
-import { deliverListener, usesNotify } from './seccomp-listener';
+import { STATE_VERSION, StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
+import { SYS, SysError, check, close as sysClose, errno, kill as sysKill, mkfifo, open as openFd, poll, syscall3 } from './sys/libc';
 import { checkNetDevices, moveNetDevices } from './net-devices';
 import { idmappedMounts, usernsFd } from './idmap';
 
@@ -41,13 +38,9 @@ export interface CreateOptions {
   ownConsole?: boolean;
 }
 
+/** The container's cgroup, or undefined when it has none; a state that cannot be loaded is an error. */
 function cgroupOf(s: SavedState): CgroupManager | undefined {
-  if (!s.cgroup) return undefined;
-  try {
-    return loadManager(s.cgroup as any);
-  } catch {
-    return undefined;
-  }
+  return s.cgroup ? loadManager(s.cgroup as any) : undefined;
 }
 
 export function statusOf(st: StateDir, s: SavedState) {
@@ -72,22 +65,15 @@ export function specState(st: StateDir, s: SavedState): State & { rootfs: string
     created: s.created,
     owner: s.owner,
   };
-  if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
+  const annotations = s.config.annotations;
+  if (annotations && Object.keys(annotations).length) out.annotations = annotations;
   return out;
 }
 
-function hookState(s: Pick<SavedState, 'id' | 'bundle' | 'annotations' | 'config'>, status: State['status'], pid: number): State {
+export function hookState(s: Pick<SavedState, 'id' | 'bundle' | 'config'>, status: State['status'], pid: number): State {
   const st: State = { ociVersion: s.config.ociVersion ?? SPEC_VERSION, id: s.id, status, pid, bundle: s.bundle };
-  if (s.annotations) st.annotations = s.annotations;
+  if (s.config.annotations) st.annotations = s.config.annotations;
   return st;
-}
-
-/** Writes the pid file the way runc does: to a temp file, then renamed into place. */
-function writePidFile(path: string, pid: number): void {
-  const abs = resolve(path);
-  const tmp = join(dirname(abs), `.${Date.now()}.pid`);
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, abs);
 }
 
 function countListenFds(): number {
@@ -95,164 +81,175 @@ function countListenFds(): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
+/**
+ * The host uid/gid the container's process runs as: exec.fifo is theirs alone (0600), since
+ * the init opens it for writing after it changed user.
+ */
+function processHostIds(spec: Spec): { uid: number; gid: number } {
+  const user = spec.process!.user;
+  const userns = spec.linux?.namespaces?.find((n) => n.type === 'user');
+  const toHost = (id: number, maps: IDMapping[] | undefined) => {
+    const m = maps?.find((m) => id >= m.containerID && id < m.containerID + m.size);
+    return m ? m.hostID + (id - m.containerID) : -1;
+  };
+  if (!userns) return { uid: user.uid, gid: user.gid };
+  if (!userns.path) return { uid: toHost(user.uid, spec.linux?.uidMappings), gid: toHost(user.gid, spec.linux?.gidMappings) };
+  // A joined user namespace: its mapping is its owner's.
+  const dir = /^\/proc\/\d+\//.exec(userns.path)?.[0];
+  const read = (f: string): IDMapping[] | undefined => {
+    try {
+      return readFileSync(`${dir}${f}`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .map(([c, h, n]) => ({ containerID: c!, hostID: h!, size: n! }));
+    } catch {
+      return undefined;
+    }
+  };
+  return dir ? { uid: toHost(user.uid, read('uid_map')), gid: toHost(user.gid, read('gid_map')) } : { uid: -1, gid: -1 };
+}
+
+/** exec.fifo, 0600 and owned by the container's user; an O_PATH fd of it for the init. */
+function makeExecFifo(path: string, spec: Spec): number {
+  check(mkfifo(path, 0o600), `mkfifo ${path}`);
+  chmodSync(path, 0o600);
+  const { uid, gid } = processHostIds(spec);
+  if (uid >= 0 && gid >= 0 && (uid !== process.geteuid?.() || gid !== process.getegid?.())) {
+    try {
+      chownSync(path, uid, gid);
+    } catch (e) {
+      // Rootless with a subordinate id for the process: we may not give it the fifo. Like
+      // runc, writable for others then; the 0700 state root still keeps other users out.
+      if (errnoCode(e) !== 'EPERM') throw e;
+      chmodSync(path, 0o622);
+    }
+  }
+  return check(openFd(path, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${path}`);
+}
+
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid: number; init: SpawnedInit; state: SavedState; consoleSock: number }> {
   const st = new StateDir(g.root, o.id);
   // Loading validates: nothing is created for a bundle that cannot run.
   const { loadBundle } = require('../spec/load') as typeof import('../spec/load');
   const { spec, bundle, rootfs } = loadBundle(o.bundle, g.warn);
-  if (!spec.process) throw new RuntimeError('config.json: process: required to create a container');
+  if (!spec.process) throw new RuntimeError('config.json: process: required to create a container', { code: 'INVALID_CONFIG' });
   for (const w of checkSupported(spec)) g.warn(w);
   checkNetDevices(spec);
   const idmapped = idmappedMounts(spec);
   const plan = planNamespaces(spec.linux?.namespaces);
   checkNamespaces(spec, plan);
-
-  st.create();
-  st.lock();
-  let cgroup: CgroupManager | undefined;
-  let init: SpawnedInit | undefined;
-  let initPid = 0;
-  let consoleFd = -1;
-  let consoleSock = -1;
-  let fifoFd = -1;
-  const idmapFds: Record<number, number> = {};
+  // Refused here, before anything exists: a cgroup this host cannot apply, a frozen target.
+  let cgroup: CgroupManager | undefined = preflight(
+    newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup, rootless: g.rootless, annotations: spec.annotations, warn: g.warn }),
+    spec.linux?.resources,
+    g.warn,
+  );
   const state: SavedState = {
+    version: STATE_VERSION,
     id: o.id,
     bundle,
     rootfs,
     pid: 0,
     pidStartTime: '',
     created: new Date().toISOString(),
-    owner: ownerOf(st.root) || 'root',
-    annotations: spec.annotations,
+    owner: ownerOf(g.root) || 'root',
     config: spec,
-    cgroup: null,
-    namespacePaths: {},
+    cgroup: cgroup.save(),
     rootless: g.rootless,
   };
+
+  st.create();
+  const rb = new Rollback();
+  rb.push('remove the state directory', () => st.remove());
+  let initPid = 0;
   try {
-    check(mkfifo(st.fifoPath, 0o622), `mkfifo ${st.fifoPath}`);
-    // The umask took bits away: the init may open it for writing after changing user.
-    chmodSync(st.fifoPath, 0o622);
-    fifoFd = check(openFd(st.fifoPath, 0o10000000 /* O_PATH */ | 0o2000000 /* O_CLOEXEC */, 0), `open ${st.fifoPath}`);
+    // First, before anything slow: a create killed from here on leaves a "creating" container
+    // that `delete -f` cleans up.
     st.write(state);
-    // preflight refuses before `cgroup` is set: the catch below must not destroy a cgroup it did not make.
-    cgroup = preflight(newManager({ id: o.id, cgroupsPath: spec.linux?.cgroupsPath, systemd: g.systemdCgroup, rootless: g.rootless, annotations: spec.annotations, warn: g.warn }), spec.linux?.resources, g.warn);
-    state.cgroup = cgroup.save();
-    if (spec.process.terminal && !o.consoleSocket && o.ownConsole) {
-      const pair = consoleSocketPair();
-      consoleFd = pair.theirs;
-      consoleSock = pair.ours;
-    } else if (spec.process.terminal) {
-      if (!o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc-ts will detach without setting console socket');
-      consoleFd = connectUnix(o.consoleSocket);
-    } else if (o.consoleSocket) {
-      throw new RuntimeError('cannot use console socket if runc-ts will not detach or allocate tty');
+    const fifoFd = makeExecFifo(st.fifoPath, spec);
+    const closeFifo = rb.push('close exec.fifo', () => closeSync(fifoFd));
+    rb.push('run poststop hooks', async () => {
+      if (initPid && spec.hooks?.poststop?.length) await runHooks('poststop', spec.hooks.poststop, hookState(state, 'stopped', initPid));
+    });
+    rb.push('remove the cgroup', async () => {
+      if (!cgroup) return;
+      for (const p of cgroupPids(cgroup)) sysKill(p, 9);
+      await destroyCgroup(cgroup);
+    });
+    const closeIdmapFds: (() => Promise<void>)[] = [];
+    const idmapFds: Record<number, number> = {};
+    for (const im of idmapped) {
+      const fd = (idmapFds[im.index] = await usernsFd(im.uid, im.gid));
+      closeIdmapFds.push(rb.push("close an idmapped mount's user namespace", () => closeSync(fd)));
     }
-    if (o.subreaper) check(prctlSubreaper(), 'prctl(PR_SET_CHILD_SUBREAPER)');
-    const passFds = (o.preserveFds ?? 0) + countListenFds();
-    for (const im of idmapped) idmapFds[im.index] = await usernsFd(im.uid, im.gid);
-    init = await spawnInit({
-      debug: g.debug,
-      idmapFds,
-      sealedDir: st.dir,
-      wantFdSocket: usesNotify(spec.linux?.seccomp),
-      plan,
-      uidMappings: spec.linux?.uidMappings,
-      gidMappings: spec.linux?.gidMappings,
-      timeOffsets: spec.linux?.timeOffsets,
-      consoleSocketFd: consoleFd,
-      fifoFd,
-      passFds,
-      config: {
-        mode: 'create',
+    const launched = await launch(
+      {
+        kind: 'create',
         id: o.id,
         bundle,
         rootfs,
         spec,
         process: spec.process,
-        newNamespaces: plan.newTypes,
-        noPivot: !!o.noPivot,
-        noNewKeyring: !!o.noNewKeyring,
-        hookState: { ociVersion: spec.ociVersion, id: o.id, bundle, annotations: spec.annotations },
-        rootless: !!g.rootless,
-      },
-      handlers: {
-        onSpawn() {},
-        beforeConfig() {
-          // Joining the cgroups costs an RCU grace period per v1 hierarchy (~15 ms in all):
-          // done while the init's node boots, before the init is told to go on (it unshares
-          // its cgroup namespace only then). cpuset/realtime settings must exist before a
-          // task joins (v1), so apply() writes those first.
+        plan,
+        consoleSocket: o.consoleSocket,
+        ownConsole: o.ownConsole,
+        pidFile: o.pidFile,
+        subreaper: !!o.subreaper,
+        passFds: (o.preserveFds ?? 0) + countListenFds(),
+        fifoFd,
+        idmapFds,
+        debug: g.debug,
+        init: { noPivot: !!o.noPivot, noNewKeyring: !!o.noNewKeyring, newNamespaces: plan.newTypes, rootless: !!g.rootless },
+        applyCgroup(pid) {
+          // cpuset/realtime settings must exist before a task joins (v1): apply() writes those first.
           try {
-            cgroup!.apply(initPid, spec.linux?.resources);
+            cgroup!.apply(pid, spec.linux?.resources);
           } catch (e: any) {
             // Rootless, like runc: without write access to cgroupfs the container simply has
             // no cgroup of its own, unless the config asks for limits.
-            if (!g.rootless || !/EACCES|EPERM|EROFS|permission denied/i.test(`${e.code} ${e.message}`)) throw e;
-            if (hasLimits(spec)) throw new RuntimeError(`rootless container: cannot apply linux.resources without write access to the cgroup hierarchy: ${e.message}`);
+            if (!g.rootless || !['EACCES', 'EPERM', 'EROFS'].includes(errnoCode(e) ?? '')) throw e;
+            if (hasLimits(spec)) throw new RuntimeError(`rootless container: cannot apply linux.resources without write access to the cgroup hierarchy: ${e.message}`, { code: errnoCode(e), cause: e });
             cgroup = undefined;
             state.cgroup = null;
+            st.write(state);
           }
-          if (!spec.linux?.seccomp) return {};
-          const sc = (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp);
-          return { seccomp: { bpf: sc.bpf.toString('base64'), flags: sc.flags, notify: sc.notify } };
         },
         onPid(pid) {
           initPid = pid;
           if (spec.process!.oomScoreAdj !== undefined) setOomScoreAdj(pid, spec.process!.oomScoreAdj);
           state.pid = pid;
           state.pidStartTime = processStartTime(pid);
-          for (const t of Object.keys(CLONE_FLAGS) as (keyof typeof NS_FILE)[]) {
-            const joined = plan.joins.find((j) => j.type === t);
-            state.namespacePaths[t] = joined?.path ?? `/proc/${pid}/ns/${NS_FILE[t]}`;
-          }
           st.write(state);
           moveNetDevices(spec, pid);
         },
-        async onSeccompListener(pid, fd) {
-          deliverListener(spec.linux!.seccomp!, fd, pid, hookState(state, 'creating', pid));
-        },
-        async onHooks(pid) {
+        async hooks(pid) {
           const hs = hookState(state, 'creating', pid);
           await runHooks('prestart', spec.hooks?.prestart, hs);
           await runHooks('createRuntime', spec.hooks?.createRuntime, hs);
         },
+        listenerState: (pid) => hookState(state, 'creating', pid),
+        // Limits once the init is set up and waiting: a low pids.max must not stop node's own
+        // threads from starting. Like runc, the device rules always end with the default
+        // allow-list (null, zero, tty, ptmx, mknod of anything, ...) after the config's own
+        // rules; linux.devices get no rule of their own (runc's specconv adds none either).
+        setCgroup() {
+          cgroup?.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
+        },
+        writeState(pid) {
+          state.pidStartTime = processStartTime(pid);
+          st.write(state);
+        },
       },
-    });
-    // Closed once: the undo below must not close them again (EBADF would hide the real error).
-    if (consoleFd >= 0) closeSync(consoleFd);
-    closeSync(fifoFd);
-    for (const fd of Object.values(idmapFds)) closeSync(fd);
-    consoleFd = fifoFd = -1;
-    for (const k of Object.keys(idmapFds)) delete idmapFds[+k];
-    // Limits once the init is set up and waiting: a low pids.max must not stop node's own
-    // threads from starting. Like runc, the device rules always end with the default
-    // allow-list (null, zero, tty, ptmx, mknod of anything, ...) after the config's own
-    // rules; linux.devices get no rule of their own (runc's specconv adds none either).
-    cgroup?.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
-    state.pidStartTime = processStartTime(init.pid);
-    st.write(state);
-    if (o.pidFile) writePidFile(o.pidFile, init.pid);
+      rb,
+    );
+    await closeFifo();
+    for (const close of closeIdmapFds) await close();
+    rb.commit();
     st.unlock();
-    return { pid: init.pid, init, state, consoleSock };
+    return { pid: launched.pid, init: launched, state, consoleSock: launched.consoleSock };
   } catch (e) {
-    // Undo: the init (and anything it started) dies, the cgroup and the state go.
-    if (initPid) sysKill(initPid, 9);
-    if (init?.child.pid) sysKill(init.child.pid, 9);
-    if (consoleFd >= 0) closeSync(consoleFd);
-    if (consoleSock >= 0) closeSync(consoleSock);
-    if (fifoFd >= 0) closeSync(fifoFd);
-    for (const fd of Object.values(idmapFds)) closeSync(fd);
-    await waitGone(initPid, 2000);
-    if (cgroup) {
-      for (const p of safePids(cgroup)) sysKill(p, 9);
-      await destroyCgroup(cgroup);
-    }
-    if (initPid && spec.hooks?.poststop?.length) {
-      await runHooks('poststop', spec.hooks.poststop, hookState(state, 'stopped', initPid)).catch((err) => g.warn(err.message));
-    }
-    st.remove();
+    await rb.unwind(g.warn);
     throw e;
   }
 }
@@ -264,11 +261,13 @@ function hasLimits(spec: Spec): boolean {
   return Object.entries(r).some(([k, v]) => k !== 'devices' && v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0));
 }
 
-function safePids(c: CgroupManager): number[] {
+/** The cgroup's processes; none when the cgroup was never made (or is gone already). */
+function cgroupPids(c: CgroupManager): number[] {
   try {
     return c.pids().filter((p) => p > 0);
-  } catch {
-    return [];
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw e;
   }
 }
 
@@ -286,22 +285,6 @@ async function destroyCgroup(c: CgroupManager): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitGone(pid: number, ms: number): Promise<void> {
-  if (!pid) return;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (!existsSync(`/proc/${pid}`)) return;
-    // A zombie counts as gone: its parent reaps it.
-    try {
-      const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      if (s.slice(s.lastIndexOf(')') + 2).startsWith('Z')) return;
-    } catch {
-      return;
-    }
-    await sleep(5);
-  }
-}
-
 export function load(g: GlobalOptions, id: string): { st: StateDir; s: SavedState } {
   const st = new StateDir(g.root, id);
   return { st, s: st.read() };
@@ -315,9 +298,8 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
     if (status === 'running') throw new RuntimeError('cannot start an already running container');
     if (status !== 'created') throw new RuntimeError(`cannot start a container in the ${status} state`);
+    // Nothing is written after this: the container runs whether or not the disk has room.
     await releaseInit(st, s);
-    s.started = true;
-    st.write(s);
     try {
       await runHooks('poststart', s.config.hooks?.poststart, hookState(s, 'running', s.pid));
     } catch (e: any) {
@@ -329,49 +311,76 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
   }
 }
 
-/** Opens exec.fifo for reading: the init, blocked opening it for writing, writes and execs. */
+/**
+ * Opens exec.fifo for reading: the init, blocked opening it for writing, runs the
+ * startContainer hooks, writes "0" (or "1<error>") and execs. We sleep in poll(2) on the fifo
+ * and on a pidfd of the init (an init that dies before it writes is a failed start).
+ */
 async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
   const O_RDONLY = 0, O_NONBLOCK = 0o4000, O_CLOEXEC = 0o2000000;
   let fd: number;
   try {
     fd = openSync(st.fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   } catch (e: any) {
-    if (e.code === 'ENOENT') throw new RuntimeError('cannot start an already running container');
+    if (e.code === 'ENOENT') throw new RuntimeError('cannot start an already running container', { code: 'BAD_STATE' });
     throw e;
   }
-  let reply = '';
+  let reply: string;
+  const pidfd = syscall3(SYS.pidfd_open, s.pid, 0, 0);
   try {
-    const buf = Buffer.alloc(4096);
-    let opened = false;
-    for (;;) {
-      // Liveness is sampled before the read: an init that wrote, closed and exited (its program
-      // done) between a read and a later check would otherwise look as if it never started.
-      const alive = isInitAlive(s);
-      let n = -1;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e: any) {
-        if (e.code !== 'EAGAIN') throw e;
-        opened = true; // EAGAIN: the init has the fifo open and is running startContainer hooks
-      }
-      if (n > 0) {
-        reply += buf.toString('utf8', 0, n);
-        opened = true;
-        continue;
-      }
-      // EOF: the writer closed (done) — or has not opened yet.
-      if (n === 0 && (opened || reply)) break;
-      if (!alive) {
-        if (reply) break;
-        throw new RuntimeError('cannot start a container that has stopped');
-      }
-      await sleep(1);
-    }
+    // The pidfd is of the recorded init only if that is still the process at that pid.
+    reply = pidfd >= 0 && isInitAlive(s) ? awaitFifoReply(fd, pidfd) : drainFifo(fd).data;
   } finally {
     closeSync(fd);
+    if (pidfd >= 0) sysClose(pidfd);
   }
+  if (!reply) throw new RuntimeError('cannot start a container that has stopped', { code: 'BAD_STATE' });
   unlinkSync(st.fifoPath);
-  if (!reply.startsWith('0')) throw new RuntimeError(reply.slice(1) || 'container init failed before executing the program');
+  if (!reply.startsWith('0')) throw new RuntimeError(reply.slice(1) || 'container init failed before executing the program', { code: 'INIT_FAILED' });
+}
+
+const POLLIN = 0x1, POLLHUP = 0x10;
+
+/** What the init wrote to the fifo, once it closed it (or died). */
+function awaitFifoReply(fd: number, pidfd: number): string {
+  const fds = Buffer.alloc(16); // struct pollfd { int fd; short events; short revents; } [2]
+  fds.writeInt32LE(fd, 0);
+  fds.writeInt16LE(POLLIN, 4);
+  fds.writeInt32LE(pidfd, 8);
+  fds.writeInt16LE(POLLIN, 12);
+  let reply = '';
+  for (;;) {
+    fds.writeInt16LE(0, 6);
+    fds.writeInt16LE(0, 14);
+    if (poll(fds, 2, -1) < 0) {
+      if (errno() === 4 /* EINTR */) continue;
+      throw new SysError('poll exec fifo', errno());
+    }
+    const fifo = fds.readInt16LE(6), init = fds.readInt16LE(14);
+    if (fifo & (POLLIN | POLLHUP)) {
+      // POLLHUP: a writer had it open and closed it (a fifo never opened for writing is quiet).
+      const r = drainFifo(fd);
+      reply += r.data;
+      if (r.eof && fifo & POLLHUP) return reply;
+    }
+    if (init) return reply + drainFifo(fd).data;
+  }
+}
+
+function drainFifo(fd: number): { data: string; eof: boolean } {
+  const buf = Buffer.alloc(4096);
+  let data = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e: any) {
+      if (e.code === 'EAGAIN') return { data, eof: false };
+      throw e;
+    }
+    if (n === 0) return { data, eof: true };
+    data += buf.toString('utf8', 0, n);
+  }
 }
 
 const SIGNALS: Record<string, number> = (() => {
@@ -428,12 +437,17 @@ export function killContainer(g: GlobalOptions, id: string, signal: number, all 
 }
 
 export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
-  const st = new StateDir(g.root, id);
+  const st = new StateDir(g.root, id).lock();
   let s: SavedState;
   try {
-    st.lock();
     s = st.read();
-  } catch (e) {
+  } catch (e: any) {
+    // Like runc: the remains of a create killed before its first state write (a directory
+    // without state.json) go; with --force that is success.
+    if (e.code === 'NOT_FOUND' && existsSync(st.dir)) {
+      st.remove();
+      if (force) return;
+    }
     st.unlock();
     throw e;
   }
@@ -449,11 +463,11 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
       if (s.pid > 0) sysKill(s.pid, 9);
       // Without its own pid namespace a container's other processes outlive the init.
       const ownPidNs = !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path) && (s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
-      if ((!ownPidNs || status === 'creating') && cg) for (const p of safePids(cg)) if (p > 0) sysKill(p, 9);
+      if ((!ownPidNs || status === 'creating') && cg) for (const p of cgroupPids(cg)) if (p > 0) sysKill(p, 9);
       if (status === 'paused') cg?.thaw();
       await waitGone(s.pid, 5000);
     } else if (cg && !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path)) {
-      for (const p of safePids(cg)) sysKill(p, 9);
+      for (const p of cgroupPids(cg)) sysKill(p, 9);
     }
     if (cg) await destroyCgroup(cg);
     try {
@@ -476,16 +490,12 @@ export function listStates(g: GlobalOptions) {
     } catch (e) {
       // Deleted meanwhile: not listed. Unreadable state: listed as "unknown" with the reason,
       // so that a live container never goes invisible (runc 1.1 prints the error, skips it).
-      if (e instanceof RuntimeError && e.message === 'container does not exist') continue;
+      if (e instanceof RuntimeError && e.code === 'NOT_FOUND') continue;
       g.warn(`container ${id}: ${(e as Error).message}`);
       out.push({ ociVersion: SPEC_VERSION, id, pid: 0, status: 'unknown' as unknown as ContainerStatus, bundle: '', rootfs: '', created: '', owner: '' });
     }
   }
   return out;
-}
-
-function prctlSubreaper(): number {
-  return prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
 }
 
 /**
@@ -500,6 +510,6 @@ function setOomScoreAdj(pid: number, value: number) {
     writeFileSync(file, String(value));
   } catch (e: any) {
     const why = e.code === 'EACCES' ? ': lowering the OOM score needs CAP_SYS_RESOURCE' : '';
-    throw new RuntimeError(`process.oomScoreAdj ${value}: writing ${file}: ${e.code ?? e.message}${why}`);
+    throw new RuntimeError(`process.oomScoreAdj ${value}: writing ${file}: ${e.code ?? e.message}${why}`, { code: e.code, cause: e });
   }
 }

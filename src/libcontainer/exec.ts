@@ -2,27 +2,21 @@
 // container's init (nsexec.c for all but the mount namespace, which the TypeScript init joins
 // once node has loaded), the container's cgroup, and gets the process settings of the
 // config (or of --process) with the command line's overrides; seccomp applies as for the init.
-import { closeSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { Process, State } from '../spec/types';
-import { deliverListener, usesNotify } from './seccomp-listener';
+import type { Process } from '../spec/types';
 import { loadManager } from '../cgroups';
 import { enterCgroupPaths, resolveSubCgroupPaths } from '../cgroups/sub-paths';
 import type { GlobalOptions } from './container';
-import { statusOf } from './container';
+import { hookState, statusOf } from './container';
 import { RuntimeError } from './errors';
-import { spawnInit, type SpawnedInit } from './init-process';
-import { NS_FILE } from './namespaces';
+import { Rollback, execPlan, launch, type Launched } from './launch';
 import { StateDir } from './state';
-import { connectUnix } from './sys/unix-socket';
-import { check, prctl } from './sys/libc';
 
 export interface ExecOptions {
   id: string;
   process: Process;
   consoleSocket?: string;
-  /** fd of our own console socketpair end for a foreground terminal, or -1. */
-  consoleFd?: number;
+  /** Foreground with a terminal and no --console-socket: we are the console (see launch.ts). */
+  ownConsole?: boolean;
   pidFile?: string;
   preserveFds?: number;
   ignorePaused?: boolean;
@@ -68,85 +62,50 @@ export function processFromFlags(base: Process, f: ExecFlags): Process {
   return p;
 }
 
-export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<SpawnedInit> {
+export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Launched> {
   const st = new StateDir(g.root, o.id);
   const s = st.read();
   const status = statusOf(st, s);
-  if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
-  if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
+  if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container', { code: 'BAD_STATE' });
+  if (status === 'paused' && !o.ignorePaused) throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)', { code: 'BAD_STATE' });
   const spec = s.config;
   const proc = o.process;
-  if (!proc.args?.length) throw new RuntimeError('args must not be empty');
+  if (!proc.args?.length) throw new RuntimeError('args must not be empty', { code: 'INVALID_CONFIG' });
   if (!proc.cwd) proc.cwd = '/';
   if (!proc.user) proc.user = { uid: 0, gid: 0 };
-
-  // Every namespace the container has, as its init holds it now.
-  const joins = (spec.linux?.namespaces ?? []).map((n) => ({ type: n.type, path: `/proc/${s.pid}/ns/${NS_FILE[n.type]}` }));
-  const order = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
-  joins.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
-
-  let consoleFd = o.consoleFd ?? -1;
-  let ownConsoleFd = false;
-  if (proc.terminal && consoleFd < 0) {
-    if (!o.consoleSocket) throw new RuntimeError('cannot allocate tty if runc-ts will detach without setting console socket');
-    consoleFd = connectUnix(o.consoleSocket);
-    ownConsoleFd = true;
-  } else if (!proc.terminal && o.consoleSocket) {
-    throw new RuntimeError('cannot use console socket if runc-ts will not detach or allocate tty');
-  }
-  const seccomp = spec.linux?.seccomp ? (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(spec.linux.seccomp) : undefined;
   const cgroup = s.cgroup ? loadManager(s.cgroup as any) : undefined;
   const subCgroupDirs = o.subCgroups && cgroup ? resolveSubCgroupPaths(cgroup.paths(), o.subCgroups) : undefined;
-  // In the foreground the process may be our grandchild (pid namespace): we reap it.
-  if (!o.detach) check(prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0), 'prctl(PR_SET_CHILD_SUBREAPER)');
-  let pid = 0;
+
+  const rb = new Rollback();
   try {
-    const init = await spawnInit({
-      sealedDir: st.dir,
-      wantFdSocket: usesNotify(spec.linux?.seccomp),
-      plan: { cloneFlags: 0, joins, newTypes: [] },
-      consoleSocketFd: consoleFd,
-      passFds: o.preserveFds ?? 0,
-      config: {
-        mode: 'exec',
+    const launched = await launch(
+      {
+        kind: 'exec',
         id: o.id,
         bundle: s.bundle,
         rootfs: s.rootfs,
         spec,
         process: proc,
-        newNamespaces: [],
-        noPivot: false,
-        noNewKeyring: true,
-        seccomp: seccomp && { bpf: seccomp.bpf.toString('base64'), flags: seccomp.flags, notify: seccomp.notify },
-        hookState: { ociVersion: spec.ociVersion, id: o.id, bundle: s.bundle, annotations: s.annotations },
-        rootless: !!s.rootless,
+        // Every namespace the container has, as its init holds it now.
+        plan: execPlan(spec, s.pid),
+        consoleSocket: o.consoleSocket,
+        ownConsole: o.ownConsole,
+        pidFile: o.pidFile,
+        // In the foreground the process may be our grandchild (pid namespace): we reap it.
+        subreaper: !o.detach,
+        passFds: o.preserveFds ?? 0,
+        debug: g.debug,
+        init: { noPivot: false, noNewKeyring: true, newNamespaces: [], rootless: !!s.rootless },
+        applyCgroup: (pid) => (subCgroupDirs ? enterCgroupPaths(subCgroupDirs, pid) : cgroup?.apply(pid)),
+        // The agent learns of the container (its init), not of the exec'd process.
+        listenerState: () => hookState(s, 'running', s.pid),
       },
-      handlers: {
-        onSpawn() {},
-        onPid(p) {
-          pid = p;
-        },
-        async onSeccompListener(p, fd) {
-          const st: State = { ociVersion: spec.ociVersion, id: o.id, status: 'running', pid: s.pid, bundle: s.bundle };
-          if (s.annotations) st.annotations = s.annotations;
-          deliverListener(spec.linux!.seccomp!, fd, p, st);
-        },
-        // While the process' node boots (see container.ts create).
-        beforeConfig() {
-          if (subCgroupDirs) enterCgroupPaths(subCgroupDirs, pid);
-          else cgroup?.apply(pid);
-          return {};
-        },
-      },
-    });
-    if (o.pidFile) {
-      const abs = resolve(o.pidFile);
-      const tmp = join(dirname(abs), `.${Date.now()}.pid`);
-      writeFileSync(tmp, String(init.pid));
-      renameSync(tmp, abs);
-    }
-    return init;
-  } finally {
-    if (ownConsoleFd) closeSync(consoleFd);
+      rb,
+    );
+    rb.commit();
+    return launched;
+  } catch (e) {
+    await rb.unwind(g.warn);
+    throw e;
   }
 }

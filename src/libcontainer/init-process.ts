@@ -8,11 +8,12 @@
 //                      <---------------- "userns"  (only with a new user namespace)
 //   write uid_map/gid_map, "ok" -------->  unshare(rest), fork for pid/time namespaces
 //                      <---------------- "pid N"   (node starts in N)
-//   InitConfig (JSON line) ------------->  mounts, devices, ...
+//   {"type":"config"} ------------------>  mounts, devices, ...
 //                      <---------------- {"type":"hooks"}
 //   prestart + createRuntime hooks
 //   {"type":"hooks-done"} -------------->  createContainer hooks, pivot_root, ...
 //                      <---------------- {"type":"ready"}  (blocks on exec.fifo)
+// The JSON part is typed (init/config.ts): each side fails on a message it does not expect.
 import { spawn, ChildProcess } from 'node:child_process';
 import { closeSync, writeFileSync } from 'node:fs';
 import { consoleSocketPair } from './tty';
@@ -21,7 +22,7 @@ import { sealedBinaryFd } from './sealed-node';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { IDMapping } from '../spec/types';
-import type { InitConfig } from './init/config';
+import { decodeMessage, encodeMessage, type InitConfig, type InitMessage } from './init/config';
 import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
 import { RuntimeError } from './errors';
 import { mountSourceLines } from './mount-sources';
@@ -30,15 +31,15 @@ import { mountSourceLines } from './mount-sources';
 export const DIST_DIR = __dirname;
 
 export interface InitHandlers {
-  /** Right after spawn, before any namespace exists: put the process in its cgroup. */
-  onSpawn(pid: number): void;
+  /** Right after spawn, before any namespace exists: the caller owns the child from now on. */
+  onSpawn(child: ChildProcess): void;
   /** The init's final pid is known. */
   onPid(pid: number): void;
   /**
    * Work that can overlap with node's start-up in the init (it is booting now and reads its
    * InitConfig only when done): cgroup limits, compiling seccomp. Returns config additions.
    */
-  beforeConfig?(): Partial<InitConfig>;
+  beforeConfig?(): Partial<InitConfig> | Promise<Partial<InitConfig>>;
   /** prestart + createRuntime hooks (create only). */
   onHooks?(pid: number): Promise<void>;
   /** The seccomp notify listener fd arrived (SCMP_ACT_NOTIFY): deliver it, then close it. */
@@ -47,8 +48,8 @@ export interface InitHandlers {
 
 export interface InitSpawnOptions {
   plan: NamespacePlan;
-  /** A directory of ours where the read-only bind of node is made for a moment (see sealed-node.ts). */
-  sealedDir?: string;
+  /** Execute node from a read-only detached mount of itself (see sealed-node.ts). */
+  sealed: boolean;
   debug?: (msg: string) => void;
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
@@ -141,7 +142,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const t0 = performance.now();
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
   // node itself from a read-only detached bind mount (see sealed-node.ts).
-  const sealed = o.sealedDir ? sealedBinaryFd(process.execPath, o.sealedDir) : -1;
+  const sealed = o.sealed ? sealedBinaryFd(process.execPath) : -1;
   const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
     argv0: 'node',
     stdio,
@@ -153,14 +154,13 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`starting the container init: ${e.message}`))));
   spawnError.catch(() => {});
   if (!child.pid) await spawnError;
+  o.handlers.onSpawn(child);
   const sock = child.stdio[syncIndex] as Socket;
   const reader = new LineReader(sock);
   const send = (s: string) => sock.write(s);
   const fail = (what: string): never => {
-    throw new RuntimeError(what);
+    throw new RuntimeError(what, { code: 'INIT_FAILED' });
   };
-
-  o.handlers.onSpawn(child.pid!);
 
   let boot = '';
   // The mount namespace is joined later, from TypeScript: node must find its files first.
@@ -206,45 +206,50 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   }
   o.debug?.(`init: pid ${pid} in its namespaces after ${since()}`);
   o.handlers.onPid(pid);
-  const extra = o.handlers.beforeConfig?.() ?? {};
+  const extra = (await o.handlers.beforeConfig?.()) ?? {};
   o.debug?.(`init: cgroups and config prepared after ${since()}`);
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
   const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, fdSocketFd: fdSocketInInit, idmapFds: idmapFdsInInit, passFds: o.passFds, hostPid: pid };
-  send(JSON.stringify(config) + '\n');
-  for (;;) {
-    const line = await reader.next();
-    if (line === null) fail('container init exited before it was ready (see its stderr)');
-    const msg = JSON.parse(line!);
-    if (msg.type === 'error') fail(msg.message);
-    if (msg.type === 'hooks') {
-      o.debug?.(`init: filesystem ready after ${since()}`);
-      try {
-        await o.handlers.onHooks?.(pid);
-        send(JSON.stringify({ type: 'hooks-done' }) + '\n');
-      } catch (e: any) {
-        send(JSON.stringify({ type: 'hooks-failed', message: e.message }) + '\n');
-        throw e;
+  send(encodeMessage({ type: 'config', config }));
+  // hooks: once, and only for a new container; seccomp-listener: only with SCMP_ACT_NOTIFY.
+  try {
+    let hooksDone = o.config.mode !== 'create';
+    for (;;) {
+      const line = await reader.next();
+      if (line === null) fail('container init exited before it was ready (see its stderr)');
+      const expected: InitMessage['type'][] = ['ready', 'error', ...(hooksDone ? [] : ['hooks' as const]), ...(fdSock ? ['seccomp-listener' as const] : [])];
+      const msg = decodeMessage<InitMessage, InitMessage['type']>(line!, expected, 'the container init');
+      if (msg.type === 'error') throw new RuntimeError(msg.message, { code: msg.code ?? 'INIT_FAILED' });
+      if (msg.type === 'hooks') {
+        hooksDone = true;
+        o.debug?.(`init: filesystem ready after ${since()}`);
+        try {
+          await o.handlers.onHooks?.(pid);
+          send(encodeMessage({ type: 'hooks-done' }));
+        } catch (e: any) {
+          send(encodeMessage({ type: 'hooks-failed', message: e.message }));
+          throw e;
+        }
+        continue;
       }
-      continue;
-    }
-    if (msg.type === 'seccomp-listener') {
-      try {
-        const { fd } = recvFd(fdSock!.ours);
-        await o.handlers.onSeccompListener?.(pid, fd);
-        send(JSON.stringify({ type: 'seccomp-listener-done' }) + '\n');
-      } catch (e: any) {
-        send(JSON.stringify({ type: 'seccomp-listener-failed', message: e.message }) + '\n');
-        throw e;
+      if (msg.type === 'seccomp-listener') {
+        try {
+          const { fd } = recvFd(fdSock!.ours);
+          await o.handlers.onSeccompListener?.(pid, fd);
+          send(encodeMessage({ type: 'seccomp-listener-done' }));
+        } catch (e: any) {
+          send(encodeMessage({ type: 'seccomp-listener-failed', message: e.message }));
+          throw e;
+        }
+        continue;
       }
-      continue;
+      break; // ready
     }
-    if (msg.type === 'ready') {
-      if (fdSock) closeSync(fdSock.ours);
-      o.debug?.(`init: ready after ${since()}`);
-      break;
-    }
+  } finally {
+    if (fdSock) closeSync(fdSock.ours);
+    sock.destroy();
   }
-  sock.destroy();
+  o.debug?.(`init: ready after ${since()}`);
   return { pid, child };
 }

@@ -1,14 +1,21 @@
 // Container state on disk: <root>/<id>/state.json (written atomically) plus exec.fifo while
 // the container is "created". The status is never stored: like runc, it is derived from the
 // init process (alive and the same process, by start time), the fifo and the freezer.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The root and every container directory are 0700 (runc): another user may neither learn
+// which ids exist nor reach exec.fifo.
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../spec/types';
 import { flock, check } from './sys/libc';
 import { RuntimeError } from './errors';
 import { parseJsonObject } from '../spec/json';
+import { unmountLeftovers } from './sealed-node';
+
+/** Bumped when the layout changes; a state file of another version is refused by name. */
+export const STATE_VERSION = 1;
 
 export interface SavedState {
+  version: typeof STATE_VERSION;
   id: string;
   bundle: string;
   rootfs: string;
@@ -17,15 +24,31 @@ export interface SavedState {
   pidStartTime: string;
   created: string;
   owner: string;
-  annotations?: Record<string, string>;
+  /** The bundle's config.json as validated at create (annotations live here, once). */
   config: Spec;
   /** What the cgroup manager saved (src/cgroups), or null when cgroups are not used. */
   cgroup: unknown;
-  /** /proc/<pid>/ns/<type> of the init at creation, for exec and for joiners. */
-  namespacePaths: Record<string, string>;
-  /** Set once `start` released the init (the fifo is gone). */
-  started?: boolean;
   rootless?: boolean;
+}
+
+/**
+ * The one loader of state.json: parses, checks every field's type, and reads the version-0
+ * layout (no `version`, with `annotations`, `namespacePaths`, `started`) by dropping what is
+ * no longer kept. A bad file is an error naming the file and the field.
+ */
+export function parseState(text: string, file: string): SavedState {
+  // Depth-checked, and null/arrays refused, naming the file.
+  const raw: any = parseJsonObject(text, file, (m) => new RuntimeError(m, { code: 'INVALID_CONFIG' }));
+  const bad = (what: string) => new RuntimeError(`${file}: invalid state: ${what}`, { code: 'INVALID_CONFIG' });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('not an object');
+  const version = raw.version ?? 0;
+  if (version !== 0 && version !== STATE_VERSION) throw bad(`version ${JSON.stringify(version)} (this runc-ts reads ${STATE_VERSION})`);
+  for (const k of ['id', 'bundle', 'rootfs', 'pidStartTime', 'created', 'owner'] as const) if (typeof raw[k] !== 'string') throw bad(`${k}: expected a string`);
+  if (!Number.isInteger(raw.pid) || raw.pid < 0) throw bad('pid: expected a non-negative integer');
+  if (raw.config === null || typeof raw.config !== 'object' || Array.isArray(raw.config)) throw bad('config: expected an object');
+  if (raw.cgroup !== null && typeof raw.cgroup !== 'object') throw bad('cgroup: expected an object or null');
+  if (raw.rootless !== undefined && typeof raw.rootless !== 'boolean') throw bad('rootless: expected a boolean');
+  return { version: STATE_VERSION, id: raw.id, bundle: raw.bundle, rootfs: raw.rootfs, pid: raw.pid, pidStartTime: raw.pidStartTime, created: raw.created, owner: raw.owner, config: raw.config, cgroup: raw.cgroup ?? null, rootless: raw.rootless };
 }
 
 export const FIFO_NAME = 'exec.fifo';
@@ -58,15 +81,19 @@ export class StateDir {
     return existsSync(join(this.dir, STATE_NAME));
   }
 
-  /** Creates the directory; fails if a container with this id exists. */
-  create(): void {
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+  /**
+   * Creates the directory and takes its lock at once (a `delete -f` of remains must wait for
+   * the first state write); fails if a container with this id exists.
+   */
+  create(): this {
+    if (mkdirSync(this.root, { recursive: true, mode: 0o700 }) === undefined) tightenRoot(this.root);
     try {
-      mkdirSync(this.dir, { mode: 0o711 });
+      mkdirSync(this.dir, { mode: 0o700 });
     } catch (e: any) {
-      if (e.code === 'EEXIST') throw new RuntimeError('container with given ID already exists');
+      if (e.code === 'EEXIST') throw new RuntimeError('container with given ID already exists', { code: 'EXISTS' });
       throw e;
     }
+    return this.lock();
   }
 
   /** Serialises commands on one container (flock on the directory itself). */
@@ -75,7 +102,7 @@ export class StateDir {
     try {
       this.lockFd = openSync(this.dir, 'r');
     } catch (e: any) {
-      if (e.code === 'ENOENT') throw new RuntimeError('container does not exist');
+      if (e.code === 'ENOENT') throw new RuntimeError('container does not exist', { code: 'NOT_FOUND' });
       throw e;
     }
     check(flock(this.lockFd, 2 /* LOCK_EX */), `lock ${this.dir}`);
@@ -88,29 +115,53 @@ export class StateDir {
   }
 
   read(): SavedState {
+    const file = join(this.dir, STATE_NAME);
     let text: string;
     try {
-      text = readFileSync(join(this.dir, STATE_NAME), 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (e: any) {
-      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new RuntimeError('container does not exist');
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new RuntimeError('container does not exist', { code: 'NOT_FOUND', cause: e });
       throw e;
     }
-    const path = join(this.dir, STATE_NAME);
-    const s = parseJsonObject(text, path, (m) => new RuntimeError(m));
-    if (typeof s.pid !== 'number' || typeof s.config !== 'object' || s.config === null) throw new RuntimeError(`${path}: not a container state (no pid or config)`);
-    return s as unknown as SavedState;
+    return parseState(text, file);
   }
 
-  /** Atomic: a reader sees the old or the new file, never half of one. */
+  /** Atomic: a reader sees the old or the new file, never half of one; no temp file stays. */
   write(s: SavedState): void {
     const tmp = join(this.dir, `.${STATE_NAME}.${process.pid}`);
-    writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
-    renameSync(tmp, join(this.dir, STATE_NAME));
+    try {
+      writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 });
+      renameSync(tmp, join(this.dir, STATE_NAME));
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never written
+      }
+      throw e;
+    }
   }
 
+  /** Removes the directory and whatever is in it (also mounts a killed older runc-ts left). */
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch (e: any) {
+      if (e.code !== 'EBUSY') throw e;
+      unmountLeftovers(this.dir);
+      rmSync(this.dir, { recursive: true, force: true });
+    }
     this.unlock();
+  }
+}
+
+/** An existing root that others can read or search is made 0700 (older runc-ts made it 0711). */
+function tightenRoot(root: string): void {
+  try {
+    const st = statSync(root);
+    if (st.uid === process.geteuid?.() && (st.mode & 0o077) !== 0) chmodSync(root, st.mode & 0o700);
+  } catch {
+    // not ours to change
   }
 }
 

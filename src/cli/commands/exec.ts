@@ -1,14 +1,14 @@
 // exec: run a process in a running container (runc exec).
-import { closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import type { Context } from '../main';
 import type { Process } from '../../spec/types';
 import { execProcess, processFromFlags } from '../../libcontainer/exec';
-import { load, parseSignal } from '../../libcontainer/container';
+import { forwardSignals } from '../../libcontainer/launch';
+import { load } from '../../libcontainer/container';
 import { RuntimeError } from '../../libcontainer/errors';
 import { waitForExit } from '../../libcontainer/wait';
-import { attachConsole, consoleSocketPair } from '../../libcontainer/tty';
-import { kill as sysKill } from '../../libcontainer/sys/libc';
+import { attachConsole } from '../../libcontainer/tty';
 import { parseSubCgroupArgs } from '../../cgroups/sub-paths';
 import { GLOBAL_VALUE_OPTIONS, skipOptions } from '../argv';
 
@@ -90,37 +90,30 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
       processLabel: a['process-label'],
     });
   }
-  const own = proc.terminal && !a['console-socket'] && !a.detach ? consoleSocketPair() : undefined;
   const init = await execProcess(ctx.g, {
     id: a.id,
     process: proc,
     consoleSocket: a['console-socket'],
-    consoleFd: own?.theirs,
+    ownConsole: !a.detach,
     pidFile: a['pid-file'],
     preserveFds: a['preserve-fds'],
     ignorePaused: a['ignore-paused'],
     detach: a.detach,
     subCgroups: a.cgroup?.length ? parseSubCgroupArgs(a.cgroup.map(String)) : undefined,
   });
-  if (own) closeSync(own.theirs);
   ctx.log.debug(`exec: process ${init.pid} started in container ${a.id}${a.cgroup?.length ? ` (--cgroup ${a.cgroup.join(' ')})` : ''}`);
   if (a.detach) {
     init.child.unref();
     return;
   }
-  const tty = own ? attachConsole(own.ours) : undefined;
-  const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
-  const handlers = forwarded.map((s) => {
-    const h = () => sysKill(init.pid, parseSignal(s));
-    process.on(s, h);
-    return [s, h] as const;
-  });
+  const tty = init.consoleSock >= 0 ? attachConsole(init.consoleSock) : undefined;
+  const stopForwarding = forwardSignals(init.pid);
   const status = await waitForExit(init.pid, init.child);
   if (tty) {
     await Promise.race([tty.done, new Promise((r) => setTimeout(r, 200))]);
     tty.detach();
   }
-  for (const [s, h] of handlers) process.off(s, h);
+  stopForwarding();
   ctx.log.debug(`exec: process ${init.pid} exited with status ${status}`);
   ctx.exitCode = status;
 }

@@ -4,6 +4,7 @@ import type { Context } from '../main';
 import { create, type CreateOptions, deleteContainer, killContainer, listStates, load, parseSignal, specState, start } from '../../libcontainer/container';
 import { RuntimeError } from '../../libcontainer/errors';
 import { waitForExit } from '../../libcontainer/wait';
+import { forwardSignals } from '../../libcontainer/launch';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
 import { formatTable } from '../table';
 import { attachConsole } from '../../libcontainer/tty';
@@ -67,12 +68,7 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         return;
       }
       // Foreground: forward signals to the container, wait, exit with its status.
-      const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
-      const handlers = forwarded.map((s) => {
-        const h = () => sysKill(pid, parseSignal(s));
-        process.on(s, h);
-        return [s, h] as const;
-      });
+      const stopForwarding = forwardSignals(pid);
       const exited = waitForExit(pid, init.child);
       try {
         await start(ctx.g, a.id);
@@ -87,7 +83,7 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         await Promise.race([tty.done, new Promise((r) => setTimeout(r, 200))]);
         tty.detach();
       }
-      for (const [s, h] of handlers) process.off(s, h);
+      stopForwarding();
       if (!a.keep) await deleteContainer(ctx.g, a.id, true);
       ctx.exitCode = status;
     },

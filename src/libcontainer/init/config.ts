@@ -2,6 +2,7 @@
 // spec plus everything the CLI already resolved, so the init loads and decides as little as
 // possible (its start-up is on every container's critical path).
 import type { Spec, Process } from '../../spec/types';
+import { RuntimeError } from '../errors';
 
 export interface InitConfig {
   /** create: a new container init; exec: a process joining a running container. */
@@ -34,20 +35,61 @@ export interface InitConfig {
   passFds: number;
   /** Compiled seccomp filter (src/seccomp), base64 of struct sock_filter[]. */
   seccomp?: { bpf: string; flags: number; notify: boolean };
-  /** runc's state JSON fields for hooks that run inside (createContainer, startContainer). */
-  hookState: { ociVersion: string; id: string; bundle: string; annotations?: Record<string, string> };
+  /** runc's state JSON fields for hooks that run inside (createContainer, startContainer);
+   * the annotations are the spec's (sent once). */
+  hookState: { ociVersion: string; id: string; bundle: string };
   rootless: boolean;
 }
 
-/** Messages from the init to the CLI (one JSON object a line on the sync socket). */
-export type InitMessage =
-  | { type: 'hooks' } // run prestart + createRuntime now, then answer hooks-done
-  | { type: 'seccomp-listener' } // the listener fd was sent on the fd socket (NOTIFY)
-  | { type: 'ready' } // set up; waiting on exec.fifo
-  | { type: 'error'; message: string };
+// The sync socket after nsexec.c's bootstrap lines: one JSON object a line, each direction a
+// discriminated union. Each side reads with decodeMessage and names the types it accepts at
+// that point of the handshake: an unknown or out-of-order message is an error, not ignored.
+//
+//   CLI -> init   config                      (first, always)
+//   init -> CLI   hooks                       (create: prestart + createRuntime now)
+//   CLI -> init   hooks-done | hooks-failed
+//   init -> CLI   seccomp-listener            (SCMP_ACT_NOTIFY: the fd went on the fd socket)
+//   CLI -> init   seccomp-listener-done | seccomp-listener-failed
+//   init -> CLI   ready | error               (error: at any point, then the init exits)
 
+/** Messages from the init to the CLI. */
+export type InitMessage =
+  | { type: 'hooks' }
+  | { type: 'seccomp-listener' }
+  | { type: 'ready' }
+  /** errno and its name when a system call failed in the init. */
+  | { type: 'error'; message: string; errno?: number; code?: string };
+
+/** Messages from the CLI to the init. */
 export type ParentMessage =
+  | { type: 'config'; config: InitConfig }
   | { type: 'hooks-done' }
   | { type: 'hooks-failed'; message: string }
   | { type: 'seccomp-listener-done' }
   | { type: 'seccomp-listener-failed'; message: string };
+
+const FIELDS: Record<string, Record<string, 'string' | 'number' | 'object'>> = {
+  config: { config: 'object' },
+  'hooks-failed': { message: 'string' },
+  'seccomp-listener-failed': { message: 'string' },
+  error: { message: 'string' },
+};
+
+/** One line of the protocol, checked: its type must be one of `expected`, its fields typed. */
+export function decodeMessage<M extends { type: string }, T extends M['type']>(line: string, expected: readonly T[], peer: string): Extract<M, { type: T }> {
+  const fail = (why: string) => new RuntimeError(`protocol error: ${peer} sent ${why} (expected ${expected.join(' or ')})`, { code: 'PROTOCOL' });
+  let msg: any;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    throw fail(`a line that is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') throw fail('a message without a type');
+  if (!(expected as readonly string[]).includes(msg.type)) throw fail(`"${msg.type}"`);
+  for (const [k, t] of Object.entries(FIELDS[msg.type] ?? {})) if (typeof msg[k] !== t || msg[k] === null) throw fail(`"${msg.type}" without ${k}`);
+  return msg;
+}
+
+export function encodeMessage(msg: InitMessage | ParentMessage): string {
+  return JSON.stringify(msg) + '\n';
+}

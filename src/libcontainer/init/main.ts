@@ -7,7 +7,7 @@ import { closeSync, existsSync, readFileSync, readSync, statSync, writeSync } fr
 import { spawnSync } from 'node:child_process';
 import type { Hook, HookName } from '../../spec/types';
 import { hookEnv, hookFailure } from '../hooks';
-import type { InitConfig, InitMessage } from './config';
+import { decodeMessage, encodeMessage, type InitConfig, type InitMessage, type ParentMessage } from './config';
 import { RootfsBuilder, chrootToRootfs, finalizeRootfs } from './rootfs';
 import { openProcRoot, reopenOwnFd, writeProc } from './procfs';
 import { takeMountSourceFds } from '../mount-sources';
@@ -22,24 +22,33 @@ const syncFd = Number(process.env._RUNCTS_INITPIPE);
 delete process.env._RUNCTS_INITPIPE;
 
 function send(msg: InitMessage): void {
-  const b = Buffer.from(JSON.stringify(msg) + '\n');
+  const b = Buffer.from(encodeMessage(msg));
   for (let off = 0; off < b.length; ) off += writeSync(syncFd, b, off);
 }
 
-let pending = '';
-function receive(): any {
-  const buf = Buffer.alloc(65536);
+// Lines from the CLI. Each byte is scanned once (a config of tens of MB is read in linear time):
+// the bytes after the last newline wait in `rest`, a line in pieces until its newline comes.
+const readBuf = Buffer.allocUnsafe(1 << 18);
+let rest = Buffer.alloc(0);
+function readLine(): string {
+  const parts: Buffer[] = [];
   for (;;) {
-    const nl = pending.indexOf('\n');
+    const nl = rest.indexOf(10);
     if (nl >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      return JSON.parse(line);
+      parts.push(rest.subarray(0, nl));
+      rest = rest.subarray(nl + 1);
+      return Buffer.concat(parts).toString('utf8');
     }
-    const n = readSync(syncFd, buf, 0, buf.length, null);
+    if (rest.length) parts.push(rest);
+    const n = readSync(syncFd, readBuf, 0, readBuf.length, null);
     if (n === 0) throw new Error('the runtime closed the sync socket');
-    pending += buf.toString('utf8', 0, n);
+    rest = Buffer.from(readBuf.subarray(0, n));
   }
+}
+
+/** The next message from the CLI, which must be of one of the `expected` types. */
+function receive<T extends ParentMessage['type']>(...expected: T[]): Extract<ParentMessage, { type: T }> {
+  return decodeMessage<ParentMessage, T>(readLine(), expected, 'the runtime');
 }
 
 function warn(msg: string): void {
@@ -151,8 +160,8 @@ function finishAndExec(cfg: InitConfig, opts: { consoleReady?: boolean; afterRea
       sendFd(cfg.fdSocketFd, 'seccompFd', listener);
       check(dup3(cfg.fdSocketFd, listener, O.CLOEXEC), 'drop our seccomp listener');
       send({ type: 'seccomp-listener' });
-      const r = receive();
-      if (r.type !== 'seccomp-listener-done') throw new Error(r.message ?? 'seccomp: the runtime could not deliver the notify listener');
+      const r = receive('seccomp-listener-done', 'seccomp-listener-failed');
+      if (r.type === 'seccomp-listener-failed') throw new Error(r.message);
       closeSync(listener);
     }
   }
@@ -238,13 +247,13 @@ function createMain(cfg: InitConfig): never {
 
   // 2. prestart and createRuntime hooks run in the runtime's namespaces, by the CLI.
   send({ type: 'hooks' });
-  const reply = receive();
-  if (reply.type !== 'hooks-done') throw new Error(reply.message ?? 'hooks failed');
+  const reply = receive('hooks-done', 'hooks-failed');
+  if (reply.type === 'hooks-failed') throw new Error(reply.message);
   // runc enters the rootfs (its mounts set up) at this point: createContainer hooks run there.
   if (chdir(cfg.rootfs) < 0) throw new SysError(`chdir to rootfs ${cfg.rootfs}`, errno());
 
   // 3. createContainer hooks: in the container's namespaces, before pivot_root.
-  const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid });
+  const hookState = (status: string) => ({ ...cfg.hookState, status, pid: cfg.hostPid, ...(spec.annotations && { annotations: spec.annotations }) });
   for (const h of spec.hooks?.createContainer ?? []) runHook('createContainer', h, hookState('creating'));
   if (rootfs) {
     rootfs.switchRoot(cfg.noPivot);
@@ -323,7 +332,7 @@ function applyApparmor(profile?: string): void {
 }
 
 function main(): void {
-  const cfg = receive() as InitConfig;
+  const cfg = receive('config').config;
   if (cfg.mode === 'exec') execMain(cfg);
   else createMain(cfg);
 }
@@ -333,7 +342,7 @@ try {
 } catch (e: any) {
   const message = String(e?.message ?? e);
   try {
-    send({ type: 'error', message });
+    send({ type: 'error', message, ...(typeof e?.errno === 'number' && { errno: e.errno, code: e.code }) });
   } catch {
     // The CLI is gone (after start): stderr is all we have.
     process.stderr.write(`runc-ts init: ${message}\n`);

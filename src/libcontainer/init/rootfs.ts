@@ -7,6 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { LinuxDevice, Mount, Spec } from '../../spec/types';
 import { MS, parseMountOptions, propagationFlag } from '../mount-options';
 import { SysError, check, chdir, chroot, errno, fchdir, fchmodat, fchownat, mknodat, mount, mountSetattr, moveMountFd, open, openTree, pivotRoot, statfs, symlinkat, umount2, unlinkat } from '../sys/libc';
+import { ARCH } from '../sys/arch';
 import { O, Root, fdPath } from './root';
 import { isBindMount } from '../mount-sources';
 
@@ -575,9 +576,9 @@ function chdirRoot(): number {
 
 /** The mount's current ST_* flags as MS_* flags (statfs f_flags), to keep locked flags on remount. */
 function statfsFlags(path: string): number {
-  const buf = Buffer.alloc(120);
+  const buf = Buffer.alloc(ARCH.statfs.size);
   if (statfs(path, buf) < 0) return 0;
-  const st = Number(buf.readBigUInt64LE(80)); // f_flags on x86_64
+  const st = Number(buf.readBigUInt64LE(ARCH.statfs.flags));
   let flags = 0;
   const map: [number, number][] = [
     [0x1, MS.RDONLY],

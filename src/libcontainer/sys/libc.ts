@@ -4,6 +4,8 @@
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
 import { constants } from 'node:os';
 import { getKoffi } from './koffi';
+import { ARCH } from './arch';
+import { RuntimeError } from '../errors';
 
 // koffi and libc are loaded on the first call, not at start-up: `state`, `list` and `kill`
 // never need them, and loading them costs several milliseconds on every command.
@@ -15,38 +17,19 @@ function fn(prototype: string): (...args: any[]) => any {
   return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype))(...args);
 }
 
-// x86_64 syscall numbers for calls glibc 2.36 has no wrapper for.
-export const SYS = {
-  pivot_root: 155,
-  capget: 125,
-  capset: 126,
-  ioprio_set: 251,
-  sched_setattr: 314,
-  seccomp: 317,
-  set_mempolicy: 238,
-  close_range: 436,
-  openat2: 437,
-  pidfd_open: 434,
-  keyctl: 250,
-  pidfd_send_signal: 424,
-  mount_setattr: 442,
-  open_tree: 428,
-  move_mount: 429,
-} as const;
+/** Syscall numbers of this architecture (see arch.ts). */
+export const SYS = ARCH.sys;
 
 const errnoNames: Record<number, string> = {};
 for (const [name, num] of Object.entries(constants.errno)) errnoNames[num as number] = name;
 
 /** An error from a system call: `what: ENOENT (No such file or directory)`. */
-export class SysError extends Error {
+export class SysError extends RuntimeError {
   constructor(
     readonly what: string,
     readonly errno: number,
   ) {
-    super(`${what}: ${strerror(errno)}`);
-  }
-  get code(): string {
-    return errnoNames[this.errno] ?? `E${this.errno}`;
+    super(`${what}: ${strerror(errno)}`, { code: errnoNames[errno] ?? `E${errno}` });
   }
 }
 
@@ -121,6 +104,7 @@ export const close = fn('int close(int)');
 export const dup3 = fn('int dup3(int, int, int)');
 export const fcntl = fn('int fcntl(int, int, int)');
 export const waitpid = fn('int waitpid(int, void *, int)');
+export const poll = fn('int poll(void *, unsigned long, int)');
 export const tcgetattr = fn('int tcgetattr(int, void *)');
 export const tcsetattr = fn('int tcsetattr(int, int, const void *)');
 
