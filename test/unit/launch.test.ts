@@ -93,7 +93,7 @@ test('state.json: the version-0 layout loads without its dead fields', () => {
 });
 
 test('state.json: bad files are errors naming the file and the field', () => {
-  assert.throws(() => parseState('null', '/r/c/state.json'), /\/r\/c\/state.json: invalid state: not an object/);
+  assert.throws(() => parseState('null', '/r/c/state.json'), /\/r\/c\/state.json: expected a JSON object, found null/);
   assert.throws(() => parseState('{', '/r/c/state.json'), /\/r\/c\/state.json: invalid JSON/);
   assert.throws(() => parseState(JSON.stringify({ ...v1, pid: 'x' }), 's'), /pid: expected a non-negative integer/);
   assert.throws(() => parseState(JSON.stringify({ ...v1, version: 99 }), 's'), /version 99/);
