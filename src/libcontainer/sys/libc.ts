@@ -15,6 +15,12 @@ function fn(prototype: string): (...args: any[]) => any {
   return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype))(...args);
 }
 
+/** The same, called on a worker thread (koffi's `.async`): the last argument is the callback. */
+function asyncFn(prototype: string): (...args: any[]) => void {
+  let f: any;
+  return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype)).async(...args);
+}
+
 // x86_64 syscall numbers for calls glibc 2.36 has no wrapper for.
 export const SYS = {
   pivot_root: 155,
@@ -120,6 +126,8 @@ export const close = fn('int close(int)');
 export const dup3 = fn('int dup3(int, int, int)');
 export const fcntl = fn('int fcntl(int, int, int)');
 export const waitpid = fn('int waitpid(int, void *, int)');
+/** waitpid on koffi's worker thread: `(pid, status, options, (err, ret) => ...)`. */
+export const waitpidAsync = asyncFn('int waitpid(int, void *, int)');
 export const tcgetattr = fn('int tcgetattr(int, void *)');
 export const tcsetattr = fn('int tcsetattr(int, int, const void *)');
 

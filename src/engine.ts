@@ -1,0 +1,25 @@
+// Which JavaScript engine runs runc-ts, and how the container init is started with it.
+//
+// Two builds of the same sources (scripts/build.mjs):
+// - the default: one self-contained Bun executable (dist/runc-ts-bun, `bun build --compile
+//   --bytecode`) holding the CLI, the init and koffi's addon; it starts in a few milliseconds;
+// - the Node bundles (dist/*.cjs, RUNC_TS_ENGINE=node or no Bun on the machine).
+// bin/runc-ts picks one; the init always runs on the engine the CLI runs on.
+import { dirname, join } from 'node:path';
+
+declare const __SELF_CONTAINED__: boolean | undefined;
+
+/** True inside the self-contained executable (a build-time constant). */
+export const SELF_CONTAINED = typeof __SELF_CONTAINED__ === 'boolean' && __SELF_CONTAINED__;
+
+/**
+ * dist/ of this installation, where nsexec.so lives: next to the executable, or next to the
+ * bundles (the executable's own __dirname is a virtual file system).
+ */
+export const DIST_DIR = SELF_CONTAINED ? dirname(process.execPath) : __dirname;
+
+/** Arguments after the engine binary that make it run the container init. */
+export function initArgs(): string[] {
+  // The executable becomes the init when $_RUNCTS_INITPIPE is set (src/engine-entry.ts).
+  return SELF_CONTAINED ? [] : [join(DIST_DIR, 'boot.cjs'), 'init.cjs'];
+}
