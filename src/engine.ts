@@ -23,3 +23,9 @@ export function initArgs(): string[] {
   // The executable becomes the init when $_RUNCTS_INITPIPE is set (src/engine-entry.ts).
   return SELF_CONTAINED ? [] : [join(DIST_DIR, 'boot.cjs'), 'init.cjs'];
 }
+
+/**
+ * koffi.node.poll (a libuv poll handle on an fd) exists under Node only: Bun has no
+ * uv_poll_init_socket and aborts. Without it, callers fall back to their timers.
+ */
+export const HAS_UV_POLL = !process.versions.bun;
