@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every uvu test file in its own node process (integration tests start real containers,
 // so isolation between files matters) and ends with the plain line "N passed, N failed".
-// Usage: node scripts/test.mjs [unit|integration|docker|<file>...]
+// Usage: node scripts/test.mjs [unit|integration|docker|node-engine|<file>...]
+// bin/runc-ts runs on Bun by default; `node-engine` runs NODE_ENGINE_FILES again with
+// RUNC_TS_ENGINE=node (runc-ts only), proving the Node path. The whole suite includes it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
@@ -22,17 +24,23 @@ function walk(dir) {
   return out;
 }
 
+const NODE_ENGINE_FILES = ['lifecycle', 'exec', 'live', 'state', 'security-escapes'].map((n) => join(root, 'test', 'integration', `${n}.test.ts`));
+const nodeEngine = { RUNC_TS_ENGINE: 'node', RUNTIMES: 'runc-ts' };
+
 const args = process.argv.slice(2);
+/** [file, extra environment] */
 let files = [];
-if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
-for (const a of args.filter((x) => x !== 'conformance')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : [join(process.cwd(), a)]);
+const add = (list, env = {}) => (files = files.concat(list.map((f) => [f, env])));
+if (args.length === 0) for (const s of suites) add(walk(join(root, 'test', s)));
+if (args.length === 0 || args.includes('node-engine')) add(NODE_ENGINE_FILES, nodeEngine);
+for (const a of args.filter((x) => x !== 'conformance' && x !== 'node-engine')) add(suites.includes(a) ? walk(join(root, 'test', a)) : [join(process.cwd(), a)]);
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
-for (const f of files) {
-  const name = relative(root, f);
+for (const [f, env] of files) {
+  const name = relative(root, f) + (env.RUNC_TS_ENGINE ? ` (RUNC_TS_ENGINE=${env.RUNC_TS_ENGINE})` : '');
   process.stdout.write(`\n# ${name}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   process.stdout.write(r.stdout || '');
   const m = /Total:\s+(\d+)[\s\S]*?Passed:\s+(\d+)[\s\S]*?Skipped:\s+(\d+)/.exec((r.stdout || '').replace(/\x1b\[[0-9;]*m/g, ''));
   if (m) {

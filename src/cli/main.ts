@@ -29,9 +29,10 @@ function defaultRoot(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // --version / -v before yargs: cheap and exactly runc's three lines.
+  // --version / -v before yargs: cheap, runc's lines (its "go: go1.x" line names the engine here).
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-    process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n`);
+    const engine = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
+    process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${engine}\n`);
     return 0;
   }
   const wantHelp = argv.includes('--help') || argv.includes('-h') || argv.includes('help');
