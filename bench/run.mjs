@@ -94,12 +94,20 @@ function parallelRuns(rt, round) {
   const t0 = process.hrtime.bigint();
   const kids = Array.from({ length: PARALLEL }, (_, k) =>
     new Promise((resolve, reject) => {
-      const c = spawn(rt.bin, ['--root', stateRoot(rt), 'run', `par-${round}-${k}`], { cwd: bundle, env: envOf(rt), stdio: 'ignore' });
-      c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${rt.name} parallel run exited ${code}`))));
+      const err = join(work, `par-${k}.err`);
+      const fd = openSync(err, 'w');
+      const c = spawn(rt.bin, ['--root', stateRoot(rt), 'run', `par-${round}-${k}`], { cwd: bundle, env: envOf(rt), stdio: ['ignore', 'ignore', fd] });
+      closeSync(fd);
+      // A failed run is counted and reported with its message, not a reason to stop.
+      c.on('exit', (code) => {
+        if (code !== 0) failures.push(`${rt.name}: exit ${code}: ${readFileSync(err, 'utf8').trim()}`);
+        resolve();
+      });
     }),
   );
   return Promise.all(kids).then(() => Number(process.hrtime.bigint() - t0) / 1e6);
 }
+const failures = [];
 
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
@@ -182,6 +190,7 @@ const machine = [
   `- runc-ts: ${sh('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD'])}; load average at the end: ${sh('cat', ['/proc/loadavg']).split(' ').slice(0, 3).join(' ')}`,
   `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians`,
 ].join('\n');
+if (failures.length) md += `\n${failures.length} of the parallel runs failed:\n${[...new Set(failures)].map((f) => `- ${f}`).join('\n')}\n`;
 const date = new Date().toISOString().slice(0, 10);
 const out = `# Benchmark ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC\n\n\`node bench/run.mjs ${args.join(' ')}\`\n\n${machine}\n\n${md}`;
 process.stdout.write(out + '\n' + JSON.stringify(json) + '\n');

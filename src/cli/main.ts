@@ -1,5 +1,4 @@
 // runc-ts command line: runc's commands, flags, output shapes and exit codes (yargs).
-import yargs from 'yargs/yargs';
 import type { Argv } from 'yargs';
 import { Logger, type LogFormat } from './log';
 import { RuntimeError } from '../libcontainer/errors';
@@ -9,6 +8,7 @@ import { infoCommands } from './commands/info';
 import { liveCommands } from './commands/live';
 import { execCommand, protectExecArgs } from './commands/exec';
 import { SPEC_VERSION } from '../spec/types';
+import { parseFast } from './fast';
 
 declare const __VERSION__: string;
 declare const __COMMIT__: string;
@@ -35,8 +35,44 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${engine}\n`);
     return 0;
   }
-  const wantHelp = argv.includes('--help') || argv.includes('-h') || argv.includes('help');
   const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log: new Logger(), exitCode: 0 };
+  /** The global flags (parsed by yargs, or by parseFast) into ctx: the logger and GlobalOptions. */
+  const applyGlobals = (a: Record<string, unknown>) => {
+    ctx.log = new Logger(a.log as string | undefined, (a['log-format'] ?? 'text') as LogFormat, Boolean(a.debug));
+    const rootless = (a.rootless ?? 'auto') as string;
+    ctx.g = {
+      root: (a.root as string | undefined) ?? defaultRoot(),
+      systemdCgroup: Boolean(a['systemd-cgroup']),
+      rootless: rootless === 'true' || (rootless === 'auto' && process.getuid?.() !== 0),
+      warn: (m) => ctx.log.warn(m),
+      debug: (m) => ctx.log.debug(m),
+    };
+    if (ctx.g.systemdCgroup) throw new RuntimeError('--systemd-cgroup: not supported: runc-ts manages cgroups through cgroupfs only');
+  };
+  let failed: unknown;
+  try {
+    const fast = parseFast(argv);
+    if (fast) {
+      applyGlobals(fast.globals);
+      const cmd = lifecycleCommands(ctx).find((c) => String(c.command).split(' ')[0] === fast.command)!;
+      await cmd.handler(fast.args as any);
+    } else await parseWithYargs(argv, ctx, applyGlobals);
+  } catch (e) {
+    failed = e;
+  }
+  if (failed) {
+    const msg = failed instanceof Error ? failed.message : String(failed);
+    ctx.log.error(msg.split('\n')[0]!);
+    if (!(failed instanceof RuntimeError) && process.env.RUNC_TS_DEBUG) console.error(failed);
+    return failed instanceof RuntimeError ? failed.exitCode : 1;
+  }
+  return ctx.exitCode;
+}
+
+/** Everything parseFast leaves alone: yargs, loaded only then (it costs more than `state`). */
+async function parseWithYargs(argv: string[], ctx: Context, applyGlobals: (a: Record<string, unknown>) => void): Promise<void> {
+  const yargs: typeof import('yargs/yargs') = require('yargs/yargs');
+  const wantHelp = argv.includes('--help') || argv.includes('-h') || argv.includes('help');
   let failed: unknown;
   const parser: Argv = yargs(protectExecArgs(argv))
     .scriptName('runc-ts')
@@ -50,17 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'enable systemd cgroup support (not supported yet)' })
     .option('rootless', { type: 'string', default: 'auto', describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" })
     .option('criu', { type: 'string', hidden: true })
-    .middleware((a) => {
-      ctx.log = new Logger(a.log as string | undefined, a['log-format'] as LogFormat, a.debug as boolean);
-      ctx.g = {
-        root: a.root as string,
-        systemdCgroup: a['systemd-cgroup'] as boolean,
-        rootless: a.rootless === 'true' || (a.rootless === 'auto' && process.getuid?.() !== 0),
-        warn: (m) => ctx.log.warn(m),
-        debug: (m) => ctx.log.debug(m),
-      };
-      if (ctx.g.systemdCgroup) throw new RuntimeError('--systemd-cgroup: not supported: runc-ts manages cgroups through cgroupfs only');
-    })
+    .middleware(applyGlobals)
     .command(lifecycleCommands(ctx))
     .command(infoCommands(ctx))
     .command(liveCommands(ctx))
@@ -78,18 +104,8 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       failed = err ?? new RuntimeError(msg);
     });
-  try {
-    await parser.parseAsync();
-  } catch (e) {
-    failed = e;
-  }
-  if (failed) {
-    const msg = failed instanceof Error ? failed.message : String(failed);
-    ctx.log.error(msg.split('\n')[0]!);
-    if (!(failed instanceof RuntimeError) && process.env.RUNC_TS_DEBUG) console.error(failed);
-    return failed instanceof RuntimeError ? failed.exitCode : 1;
-  }
-  return ctx.exitCode;
+  await parser.parseAsync();
+  if (failed) throw failed;
 }
 
 main(process.argv.slice(2)).then(
