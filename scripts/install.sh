@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything runc-ts needs on a fresh Debian machine (run as root): Debian packages
 # (a C compiler for the native namespace stage, libseccomp, busybox-static for test rootfs,
-# runc as the reference the tests compare against, docker.io for the end-to-end suite), the npm
-# dependencies, the build; then runs
+# runc as the reference the tests compare against, GNU time for the benchmark's RSS figures,
+# docker.io for the end-to-end suite), the npm dependencies (Bun, the default engine, is one:
+# the npm package @oven/bun-linux-<arch>, a binary inside a registry package, nothing fetched
+# from elsewhere), the build (the self-contained Bun executable and the Node bundles); then runs
 # a hello-world container to prove it works.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +12,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then echo "scripts/install.sh: run as root" >&2; exit 1; fi
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in gcc libc6-dev libseccomp2 busybox-static runc python3 iproute2; do
+for p in gcc libc6-dev libseccomp2 busybox-static runc python3 iproute2 time; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
