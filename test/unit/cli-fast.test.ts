@@ -12,13 +12,13 @@ test('the forms Docker and containerd use, with the defaults yargs would give', 
     args: { id: 'c1' },
   });
   assert.equal(parseFast(['--debug', 'kill', 'c1']), { globals: { debug: true }, command: 'kill', args: { id: 'c1', signal: 'SIGTERM', all: false } });
-  assert.equal(parseFast(['kill', '--all', 'c1', '9']).args, { id: 'c1', signal: '9', all: true });
-  assert.equal(parseFast(['kill', '-a', 'c1', 'KILL']).args, { id: 'c1', signal: 'KILL', all: true });
-  assert.equal(parseFast(['delete', '-f', 'c1']).args, { id: 'c1', force: true });
-  assert.equal(parseFast(['delete', 'c1', '--force']).args, { id: 'c1', force: true });
-  assert.equal(parseFast(['list']).args, { format: 'table', quiet: false });
-  assert.equal(parseFast(['list', '-q', '--format=json']).args, { format: 'json', quiet: true });
-  assert.equal(parseFast(['list', '-f', 'json']).args, { format: 'json', quiet: false });
+  assert.equal(parseFast(['kill', '--all', 'c1', '9'])!.args, { id: 'c1', signal: '9', all: true });
+  assert.equal(parseFast(['kill', '-a', 'c1', 'KILL'])!.args, { id: 'c1', signal: 'KILL', all: true });
+  assert.equal(parseFast(['delete', '-f', 'c1'])!.args, { id: 'c1', force: true });
+  assert.equal(parseFast(['delete', 'c1', '--force'])!.args, { id: 'c1', force: true });
+  assert.equal(parseFast(['list'])!.args, { format: 'table', quiet: false });
+  assert.equal(parseFast(['list', '-q', '--format=json'])!.args, { format: 'json', quiet: true });
+  assert.equal(parseFast(['list', '-f', 'json'])!.args, { format: 'json', quiet: false });
 });
 
 test('anything unusual is left to yargs', () => {
