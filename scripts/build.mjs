@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Build: generated schema validators, the Node bundles (CLI and container init), the
-// self-contained Bun executable (the default engine, src/engine.ts) when Bun is installed, and
+// Bun executable (the default engine, src/engine.ts) when Bun is installed, and
 // the native namespace stage (native/nsexec.c) compiled from source for this machine.
 import { build as esbuild } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -83,13 +83,13 @@ execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cj
 // The Node engine's entry (bin/runc-ts runs it with RUNC_TS_ENGINE=node or without Bun).
 writeAtomic(join(dist, 'node.cjs'), "'use strict';\nrequire('./boot.cjs')('runc-ts.cjs');\n");
 
-// 3. The Bun engine: one executable holding the CLI, the init and koffi's addon, its code
+// 3. The Bun engine: one executable holding the CLI and the init (koffi's addon stays in node_modules), its code
 // precompiled to bytecode (no parsing at start-up). Bun comes from the npm registry
 // (optionalDependencies @oven/bun-linux-*); without it, bin/runc-ts runs the Node bundles.
 const bun = findBun();
 const exe = join(dist, 'runc-ts-bun');
 if (bun) {
-  const defines = { __VERSION__: pkg.version, __COMMIT__: commit, __SELF_CONTAINED__: true };
+  const defines = { __VERSION__: pkg.version, __COMMIT__: commit, __BUN_EXECUTABLE__: true };
   execFileSync(bun, [
     'build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax',
     // Docker starts the runtime in the bundle directory: no .env or bunfig.toml from there.

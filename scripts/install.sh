@@ -4,7 +4,7 @@
 # runc as the reference the tests compare against, GNU time for the benchmark's RSS figures,
 # docker.io for the end-to-end suite), the npm dependencies (Bun, the default engine, is one:
 # the npm package @oven/bun-linux-<arch>, a binary inside a registry package, nothing fetched
-# from elsewhere), the build (the self-contained Bun executable and the Node bundles); then runs
+# from elsewhere), the build (the compiled Bun executable and the Node bundles); then runs
 # a hello-world container to prove it works.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -139,7 +139,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   }
   const t0 = performance.now();
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
-  // The engine (node, or the self-contained executable) from a read-only detached bind mount
+  // The engine (node, or the compiled Bun executable) from a read-only detached bind mount
   // (see sealed-node.ts).
   const sealed = o.sealedDir ? sealedBinaryFd(process.execPath, o.sealedDir) : -1;
   const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {

@@ -146,7 +146,7 @@ export function unlessRuncGap<T extends { (name: string, fn: () => void): void; 
 
 /**
  * The runtime started from a private copy of its binary (the engine for runc-ts, whose init is
- * process.execPath: the self-contained Bun executable, with nsexec.so beside it, or node; runc
+ * process.execPath: the compiled Bun executable, with nsexec.so beside it, or node; runc
  * itself for runc), with the same --root: an attack on "the runtime's binary" then aims at the
  * copy, which no other process runs, so the kernel's "text file busy" does not hide a
  * successful attack and the host's own binaries are never at risk.

@@ -1,4 +1,4 @@
-// The engine runc-ts runs on (src/engine.ts, bin/runc-ts): the self-contained Bun executable by
+// The engine runc-ts runs on (src/engine.ts, bin/runc-ts): the compiled Bun executable by
 // default when it was built, Node with RUNC_TS_ENGINE=node; the container init runs on the
 // same engine as the CLI, from the same binary. runc-ts only (runc has no engine).
 import { test } from 'uvu';
