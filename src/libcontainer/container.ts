@@ -342,6 +342,9 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
     const buf = Buffer.alloc(4096);
     let opened = false;
     for (;;) {
+      // Liveness is sampled before the read: an init that wrote, closed and exited (its program
+      // done) between a read and a later check would otherwise look as if it never started.
+      const alive = isInitAlive(s);
       let n = -1;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
@@ -356,7 +359,7 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
       }
       // EOF: the writer closed (done) — or has not opened yet.
       if (n === 0 && (opened || reply)) break;
-      if (!isInitAlive(s)) {
+      if (!alive) {
         if (reply) break;
         throw new RuntimeError('cannot start a container that has stopped');
       }
