@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Build: generated schema validators, the two esbuild bundles (CLI and container init), and
+// Build: generated schema validators, the Node bundles (CLI and container init), the
+// Bun executable (the default engine, src/engine.ts) when Bun is installed, and
 // the native namespace stage (native/nsexec.c) compiled from source for this machine.
 import { build as esbuild } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -84,7 +85,43 @@ execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cj
 // Likewise the systemd driver's worker thread (it is terminated, not exited, with the CLI).
 execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'systemd-worker.cjs']);
 
-// 3. The native stage: a constructor preloaded into the init's node (see native/nsexec.c).
+// The Node engine's entry (bin/runc-ts runs it with RUNC_TS_ENGINE=node or without Bun).
+writeAtomic(join(dist, 'node.cjs'), "'use strict';\nrequire('./boot.cjs')('runc-ts.cjs');\n");
+
+// 3. The Bun engine: one executable holding the CLI and the init (koffi's addon stays in node_modules), its code
+// precompiled to bytecode (no parsing at start-up). Bun comes from the npm registry
+// (optionalDependencies @oven/bun-linux-*); without it, bin/runc-ts runs the Node bundles.
+const bun = findBun();
+const exe = join(dist, 'runc-ts-bun');
+if (bun) {
+  const defines = { __VERSION__: pkg.version, __COMMIT__: commit, __BUN_EXECUTABLE__: true };
+  execFileSync(bun, [
+    'build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax',
+    // Docker starts the runtime in the bundle directory: no .env or bunfig.toml from there.
+    '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
+    ...Object.entries(defines).flatMap(([k, v]) => ['--define', `${k}=${JSON.stringify(v)}`]),
+    join(root, 'src', 'engine-entry.ts'), '--outfile', exe + '.tmp',
+  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(exe + '.tmp', exe);
+} else {
+  rmSync(exe, { force: true });
+  console.warn('build: no Bun in node_modules/@oven (optional dependency): runc-ts runs on Node');
+}
+
+function findBun() {
+  const arch = { x64: 'x64', arm64: 'aarch64' }[process.arch];
+  const bin = join(root, 'node_modules', '@oven', `bun-linux-${arch}`, 'bin', 'bun');
+  if (!existsSync(bin)) return undefined;
+  try {
+    // A binary that cannot run here (e.g. no AVX2 on an old x86-64) is as good as none.
+    execFileSync(bin, ['--version'], { stdio: 'ignore' });
+    return bin;
+  } catch {
+    return undefined;
+  }
+}
+
+// 4. The native stage: a constructor preloaded into the init's node (see native/nsexec.c).
 const src = join(root, 'native', 'nsexec.c');
 const so = join(dist, 'nsexec.so');
 if (!existsSync(so) || statSync(so).mtimeMs < statSync(src).mtimeMs) {

@@ -2,9 +2,11 @@
 # Installs everything runc-ts needs on a fresh Debian machine (run as root): Debian packages
 # (a C compiler for the native namespace stage, libseccomp, busybox-static for test rootfs,
 # runc as the reference the tests compare against, dbus-daemon for the systemd driver's D-Bus
-# tests, strace and time for the reliability suites, docker.io for the end-to-end suite, QEMU and
-# debootstrap for the guest VM suite in test/guest), the npm
-# dependencies, the build; then runs
+# tests, strace for the reliability suites, GNU time for the benchmark's RSS figures, docker.io
+# for the end-to-end suite, QEMU and debootstrap for the guest VM suite in test/guest), the npm
+# dependencies (Bun, the default engine, is one: the npm package @oven/bun-linux-<arch>, a
+# binary inside a registry package, nothing fetched from elsewhere), the build (the compiled
+# Bun executable and the Node bundles); then runs
 # a hello-world container to prove it works.
 set -euo pipefail
 cd "$(dirname "$0")/.."

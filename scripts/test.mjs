@@ -3,7 +3,9 @@
 // so isolation between files matters) and ends with the plain line "N passed, N failed, N skipped".
 // A skipped case is a skip, never a pass: uvu's test.skip, with its reason on a `SKIP <title>:
 // <reason>` line (test/helpers/skip.ts); the run lists every reason at the end.
-// Usage: node scripts/test.mjs [unit|integration|reliability|docker|kubernetes|conformance|guest|<file>...]
+// Usage: node scripts/test.mjs [unit|integration|reliability|docker|kubernetes|conformance|guest|node-engine|<file>...]
+// bin/runc-ts runs on Bun by default; `node-engine` runs NODE_ENGINE_FILES again with
+// RUNC_TS_ENGINE=node (runc-ts only), proving the Node path. The whole suite includes it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname, relative, resolve } from 'node:path';
@@ -24,9 +26,15 @@ function walk(dir) {
   return out;
 }
 
+const NODE_ENGINE_FILES = ['lifecycle', 'exec', 'live', 'state', 'security-escapes'].map((n) => join(root, 'test', 'integration', `${n}.test.ts`));
+const nodeEngine = { RUNC_TS_ENGINE: 'node', RUNTIMES: 'runc-ts' };
+
 const args = process.argv.slice(2);
+/** [file, extra environment] */
 let files = [];
-if (args.length === 0) for (const s of suites) files = files.concat(walk(join(root, 'test', s)));
+const add = (list, env = {}) => (files = files.concat(list.map((f) => [f, env])));
+if (args.length === 0) for (const s of suites) add(walk(join(root, 'test', s)));
+if (args.length === 0 || args.includes('node-engine')) add(NODE_ENGINE_FILES, nodeEngine);
 const isDir = (p) => {
   try {
     return statSync(p).isDirectory();
@@ -35,15 +43,15 @@ const isDir = (p) => {
   }
 };
 // A suite name, a directory of test files (e.g. test/reliability), or one file.
-for (const a of args.filter((x) => x !== 'conformance' && x !== 'guest')) files = files.concat(suites.includes(a) ? walk(join(root, 'test', a)) : isDir(resolve(process.cwd(), a)) ? walk(resolve(process.cwd(), a)) : [resolve(process.cwd(), a)]);
+for (const a of args.filter((x) => !['conformance', 'guest', 'node-engine'].includes(x))) add(suites.includes(a) ? walk(join(root, 'test', a)) : isDir(resolve(process.cwd(), a)) ? walk(resolve(process.cwd(), a)) : [resolve(process.cwd(), a)]);
 
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
 const skipReasons = [];
-for (const f of files) {
-  const name = relative(root, f);
+for (const [f, env] of files) {
+  const name = relative(root, f) + (env.RUNC_TS_ENGINE ? ` (RUNC_TS_ENGINE=${env.RUNC_TS_ENGINE})` : '');
   process.stdout.write(`\n# ${name}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   process.stdout.write(r.stdout || '');
   for (const l of (r.stdout || '').matchAll(/^\s*SKIP (.+)$/gm)) skipReasons.push(`${name}: ${l[1]}`);
   const m = /Total:\s+(\d+)[\s\S]*?Passed:\s+(\d+)[\s\S]*?Skipped:\s+(\d+)/.exec((r.stdout || '').replace(/\x1b\[[0-9;]*m/g, ''));

@@ -1,5 +1,6 @@
-// runc-ts command line: runc's commands, flags, output shapes and exit codes (yargs).
-import yargs from 'yargs/yargs';
+// runc-ts command line: runc's commands, flags, output shapes and exit codes. The commands
+// Docker and containerd call for every container go through a parser of their own (fast.ts);
+// everything else through yargs, loaded only then.
 import type { Argv, CommandModule } from 'yargs';
 import { Logger } from './log';
 import { RuntimeError } from '../libcontainer/errors';
@@ -10,6 +11,7 @@ import { liveCommands } from './commands/live';
 import { execCommand, protectExecArgs } from './commands/exec';
 import { collectPositionals, globalOption, hasFlag, splitGlobal } from './argv';
 import { SPEC_VERSION } from '../spec/types';
+import { parseFast } from './fast';
 
 declare const __VERSION__: string;
 declare const __COMMIT__: string;
@@ -29,12 +31,25 @@ function defaultRoot(): string {
   return '/run/runc-ts';
 }
 
+/** The global flags (parsed by yargs, or by parseFast) into GlobalOptions; the logger is made before. */
+function globalOptions(a: Record<string, unknown>, log: Logger): GlobalOptions {
+  const rootless = String(a.rootless ?? 'auto');
+  return {
+    root: (a.root as string | undefined) ?? defaultRoot(),
+    systemdCgroup: Boolean(a['systemd-cgroup']),
+    rootless: rootless === 'true' || (rootless === 'auto' && process.getuid?.() !== 0),
+    warn: (m) => log.warn(m),
+    debug: (m) => log.debug(m),
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { globals, command, rest } = splitGlobal(argv);
-  // --version / -v among the global options (before the command word, as runc takes it): cheap
-  // and exactly runc's three lines.
+  // --version / -v among the global options (before the command word, as runc takes it): cheap,
+  // runc's lines (its "go: go1.x" line names the engine here).
   if (hasFlag(globals, '--version', '-v')) {
-    process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n`);
+    const engine = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
+    process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${engine}\n`);
     return 0;
   }
   // The logger comes first, from the global options as given: the log file exists, and holds
@@ -46,16 +61,35 @@ export async function main(argv: string[]): Promise<number> {
     new Logger().error((e as Error).message);
     return 1;
   }
-  const ctx: Context = { g: { root: defaultRoot(), warn: () => {} }, log, exitCode: 0 };
-  const commands = [...lifecycleCommands(ctx), ...infoCommands(ctx), ...liveCommands(ctx), execCommand(ctx)];
-  // runc: an unknown command (also `help foo`, `foo -h`) is "No help topic", exit status 3.
-  const topic = command === 'help' ? rest.find((t) => !t.startsWith('-')) : command;
-  if (topic !== undefined && !knownCommand(commands, topic)) {
-    ctx.log.error(`No help topic for '${topic}'`);
-    return 3;
+  const ctx: Context = { g: globalOptions({}, log), log, exitCode: 0 };
+  try {
+    const fast = parseFast(argv);
+    if (fast) {
+      ctx.g = globalOptions(fast.globals, log);
+      const cmd = lifecycleCommands(ctx).find((c) => String(c.command).split(' ')[0] === fast.command)!;
+      await cmd.handler(fast.args as any);
+      return ctx.exitCode;
+    }
+    const commands = [...lifecycleCommands(ctx), ...infoCommands(ctx), ...liveCommands(ctx), execCommand(ctx)];
+    // runc: an unknown command (also `help foo`, `foo -h`) is "No help topic", exit status 3.
+    const topic = command === 'help' ? rest.find((t) => !t.startsWith('-')) : command;
+    if (topic !== undefined && !knownCommand(commands, topic)) {
+      ctx.log.error(`No help topic for '${topic}'`);
+      return 3;
+    }
+    await parseWithYargs(argv, ctx, commands, argv.includes('--help') || argv.includes('-h') || command === 'help');
+  } catch (failed) {
+    const msg = failed instanceof Error ? failed.message : String(failed);
+    ctx.log.error(msg.split('\n')[0]!);
+    if (!(failed instanceof RuntimeError) && process.env.RUNC_TS_DEBUG) console.error(failed);
+    return failed instanceof RuntimeError ? failed.exitCode : 1;
   }
-  const wantHelp = argv.includes('--help') || argv.includes('-h') || command === 'help';
-  let failed: unknown;
+  return ctx.exitCode;
+}
+
+/** Everything parseFast leaves alone: yargs, loaded only then (it costs more than `state`). */
+async function parseWithYargs(argv: string[], ctx: Context, commands: CommandModule<any, any>[], wantHelp: boolean): Promise<void> {
+  const yargs: typeof import('yargs/yargs') = require('yargs/yargs');
   const parser: Argv = yargs(protectExecArgs(argv))
     .scriptName('runc-ts')
     // runc's flags named --no-pivot, --no-new-privs, ... are flags of their own, not negations.
@@ -70,13 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('criu', { type: 'string', hidden: true })
     .middleware((a) => {
       collectPositionals(a);
-      ctx.g = {
-        root: a.root as string,
-        systemdCgroup: a['systemd-cgroup'] as boolean,
-        rootless: a.rootless === 'true' || (a.rootless === 'auto' && process.getuid?.() !== 0),
-        warn: (m) => ctx.log.warn(m),
-        debug: (m) => ctx.log.debug(m),
-      };
+      ctx.g = globalOptions(a, ctx.log);
     })
     .command(commands)
     .demandCommand(1, 'runc-ts: a command is required (see --help)')
@@ -94,18 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new RuntimeError(msg);
     });
-  try {
-    await parser.parseAsync();
-  } catch (e) {
-    failed = e;
-  }
-  if (failed) {
-    const msg = failed instanceof Error ? failed.message : String(failed);
-    ctx.log.error(msg.split('\n')[0]!);
-    if (!(failed instanceof RuntimeError) && process.env.RUNC_TS_DEBUG) console.error(failed);
-    return failed instanceof RuntimeError ? failed.exitCode : 1;
-  }
-  return ctx.exitCode;
+  await parser.parseAsync();
 }
 
 function knownCommand(commands: CommandModule<any, any>[], name: string): boolean {

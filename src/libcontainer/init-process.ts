@@ -26,9 +26,9 @@ import { decodeMessage, encodeMessage, type InitConfig, type InitMessage } from 
 import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
 import { RuntimeError } from './errors';
 import { mountSourceLines } from './mount-sources';
+import { DIST_DIR, initArgs } from '../engine';
 
-/** dist/ of this installation: the CLI bundle lives there next to init.cjs and nsexec.so. */
-export const DIST_DIR = __dirname;
+export { DIST_DIR };
 
 export interface InitHandlers {
   /** Right after spawn, before any namespace exists: the caller owns the child from now on. */
@@ -141,10 +141,11 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   }
   const t0 = performance.now();
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
-  // node itself from a read-only detached bind mount (see sealed-node.ts).
+  // The engine (node, or the compiled Bun executable) from a read-only detached mount
+  // (see sealed-node.ts).
   const sealed = o.sealed ? sealedBinaryFd(process.execPath) : -1;
-  const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, [join(DIST_DIR, 'boot.cjs'), 'init.cjs'], {
-    argv0: 'node',
+  const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
+    argv0: 'runc-ts-init',
     stdio,
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
     cwd: o.config.bundle,

@@ -8,6 +8,7 @@ import { RuntimeError } from './errors';
 import { StateDir, isInitAlive, type SavedState } from './state';
 import { statusOf, type GlobalOptions } from './container';
 import koffi from './sys/koffi';
+import { HAS_UV_POLL } from '../engine';
 
 // ---------------------------------------------------------------------------------------------
 // Pure parsing (unit-tested)
@@ -390,7 +391,8 @@ export async function events(g: GlobalOptions, id: string, o: EventsOptions): Pr
       if (gone()) finish();
       else emitOoms(false);
     }, o.pollMs ?? 100);
-    if (v1fd !== undefined) {
+    // Under Bun the alive timer above drains the eventfd every pollMs instead.
+    if (v1fd !== undefined && HAS_UV_POLL) {
       pollHandle = koffi.node.poll(v1fd, { readable: true }, () => {
         if (!oom!.alive()) return finish();
         emitOoms(false);

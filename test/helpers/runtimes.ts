@@ -10,6 +10,11 @@ export const ROOT_DIR = join(__dirname, '..', '..');
 export const RUNC_TS = join(ROOT_DIR, 'bin', 'runc-ts');
 export const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
 
+/** The engine bin/runc-ts runs on here: RUNC_TS_ENGINE=node, or Bun when it was built. */
+export function runcTsEngine(): 'bun' | 'node' {
+  return process.env.RUNC_TS_ENGINE !== 'node' && existsSync(join(ROOT_DIR, 'dist', 'runc-ts-bun')) ? 'bun' : 'node';
+}
+
 export interface Runtime {
   name: 'runc-ts' | 'runc';
   bin: string;

@@ -3,11 +3,11 @@
 // and recording where the reference runc 1.1.5 is known to fall short of the expectation.
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Runtime } from './runtimes';
-import { ROOT_DIR } from './runtimes';
+import { ROOT_DIR, runcTsEngine } from './runtimes';
 
 export { sleep, waitStatus } from './runtimes';
 import { sleep } from './runtimes';
@@ -145,10 +145,11 @@ export function unlessRuncGap<T extends { (name: string, fn: () => void): void; 
 }
 
 /**
- * The runtime started from a private copy of its binary (node for runc-ts, whose init is
- * process.execPath; runc itself for runc), with the same --root: an attack on "the runtime's
- * binary" then aims at the copy, which no other process runs, so the kernel's "text file
- * busy" does not hide a successful attack and the host's own binaries are never at risk.
+ * The runtime started from a private copy of its binary (the engine for runc-ts, whose init is
+ * process.execPath: the compiled Bun executable, with nsexec.so beside it, or node; runc
+ * itself for runc), with the same --root: an attack on "the runtime's binary" then aims at the
+ * copy, which no other process runs, so the kernel's "text file busy" does not hide a
+ * successful attack and the host's own binaries are never at risk.
  */
 export interface RuntimeCopy {
   binary: string;
@@ -158,10 +159,13 @@ export interface RuntimeCopy {
 
 export function runtimeFromCopy(rt: Runtime): RuntimeCopy {
   const dir = scratch('binary-copy');
-  const src = rt.name === 'runc' ? rt.bin : process.execPath;
-  const binary = join(dir, rt.name === 'runc' ? 'runc' : 'node');
+  const engine = rt.name === 'runc' ? 'runc' : runcTsEngine();
+  const src = { runc: rt.bin, bun: join(ROOT_DIR, 'dist', 'runc-ts-bun'), node: process.execPath }[engine];
+  const binary = join(dir, engine === 'node' ? 'node' : basename(src));
   writeFileSync(binary, readFileSync(src), { mode: 0o755 });
-  const argv0 = rt.name === 'runc' ? [] : [rt.bin];
+  // The executable finds nsexec.so next to itself; node runs the bundles where they are.
+  if (engine === 'bun') copyFileSync(join(ROOT_DIR, 'dist', 'nsexec.so'), join(dir, 'nsexec.so'));
+  const argv0 = engine === 'node' ? [join(ROOT_DIR, 'dist', 'node.cjs')] : [];
   return {
     binary,
     run(args, timeout = 30_000) {

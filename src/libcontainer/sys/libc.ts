@@ -20,6 +20,12 @@ function fn(prototype: string): (...args: any[]) => any {
 /** Syscall numbers of this architecture (see arch.ts). */
 export const SYS = ARCH.sys;
 
+/** The same, called on a worker thread (koffi's `.async`): the last argument is the callback. */
+function asyncFn(prototype: string): (...args: any[]) => void {
+  let f: any;
+  return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype)).async(...args);
+}
+
 const errnoNames: Record<number, string> = {};
 for (const [name, num] of Object.entries(constants.errno)) errnoNames[num as number] = name;
 
@@ -105,6 +111,8 @@ export const dup3 = fn('int dup3(int, int, int)');
 export const fcntl = fn('int fcntl(int, int, int)');
 export const waitpid = fn('int waitpid(int, void *, int)');
 export const poll = fn('int poll(void *, unsigned long, int)');
+/** waitpid on koffi's worker thread: `(pid, status, options, (err, ret) => ...)`. */
+export const waitpidAsync = asyncFn('int waitpid(int, void *, int)');
 export const tcgetattr = fn('int tcgetattr(int, void *)');
 export const tcsetattr = fn('int tcsetattr(int, int, const void *)');
 

@@ -1,0 +1,32 @@
+// Which JavaScript engine runs runc-ts, and how the container init is started with it.
+//
+// Two builds of the same sources (scripts/build.mjs):
+// - the default: one Bun executable (dist/runc-ts-bun, `bun build --compile --bytecode`)
+//   holding the CLI and the init; it starts in a few milliseconds. koffi's addon stays in
+//   node_modules (Bun would extract an embedded one to a temporary file on every start);
+// - the Node bundles (dist/*.cjs, RUNC_TS_ENGINE=node or no Bun on the machine).
+// bin/runc-ts picks one; the init always runs on the engine the CLI runs on.
+import { dirname, join } from 'node:path';
+
+declare const __BUN_EXECUTABLE__: boolean | undefined;
+
+/** True inside the compiled Bun executable (a build-time constant). */
+export const BUN_EXECUTABLE = typeof __BUN_EXECUTABLE__ === 'boolean' && __BUN_EXECUTABLE__;
+
+/**
+ * dist/ of this installation, where nsexec.so lives: next to the executable, or next to the
+ * bundles (the executable's own __dirname is a virtual file system).
+ */
+export const DIST_DIR = BUN_EXECUTABLE ? dirname(process.execPath) : __dirname;
+
+/** Arguments after the engine binary that make it run the container init. */
+export function initArgs(): string[] {
+  // The executable becomes the init when $_RUNCTS_INITPIPE is set (src/engine-entry.ts).
+  return BUN_EXECUTABLE ? [] : [join(DIST_DIR, 'boot.cjs'), 'init.cjs'];
+}
+
+/**
+ * koffi.node.poll (a libuv poll handle on an fd) exists under Node only: Bun has no
+ * uv_poll_init_socket and aborts. Without it, callers fall back to their timers.
+ */
+export const HAS_UV_POLL = !process.versions.bun;
