@@ -32,7 +32,7 @@ function parseArgs(argv) {
     checkout: process.env.GUEST_CHECKOUT ?? resolve(here, '..', '..'),
     suites: [],
     cmd: undefined,
-    timeout: +(process.env.GUEST_TIMEOUT ?? 1500),
+    timeout: +(process.env.GUEST_TIMEOUT ?? 900),
     cache: process.env.GUEST_CACHE ?? '/var/cache/runc-ts-guest',
     memory: +(process.env.GUEST_MEMORY ?? 2048),
     buildOnly: false,

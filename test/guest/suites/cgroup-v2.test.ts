@@ -141,6 +141,16 @@ for (const name of onV2 ? runtimeNames() : []) {
     ]);
   });
 
+  t('memory.high (unified): an allocation over it is throttled, not killed, and counted (memory.events high)', () => {
+    const r = runScript('memhigh', (c) => {
+      c.linux.resources.unified = { 'memory.high': String(8 * MiB) };
+    }, 'dd if=/dev/zero of=/dev/null bs=24M count=2 2>/dev/null; echo "dd=$?"; cat /sys/fs/cgroup/memory.events');
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^dd=0$/m);
+    assert.ok(keyed(r.stdout, 'high') >= 1, r.stdout);
+    assert.is(keyed(r.stdout, 'oom_kill'), 0);
+  });
+
   t('memory.max: an allocation over it is OOM-killed, counted in memory.events; the shell survives', () => {
     const r = runScript('oom', (c) => {
       c.linux.resources.memory = { limit: 32 * MiB, swap: 32 * MiB };
