@@ -100,7 +100,11 @@ if (bun) {
     // Docker starts the runtime in the bundle directory: no .env or bunfig.toml from there.
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
     ...Object.entries(defines).flatMap(([k, v]) => ['--define', `${k}=${JSON.stringify(v)}`]),
-    join(root, 'src', 'engine-entry.ts'), '--outfile', exe + '.tmp',
+    // The systemd driver's D-Bus worker thread is a second entry point of the executable
+    // (src/cgroups/systemd-client.ts starts it as ./cgroups/systemd-worker.ts); dbus-next's
+    // optional X11 bus discovery is never used.
+    '--external', 'x11',
+    join(root, 'src', 'engine-entry.ts'), join(root, 'src', 'cgroups', 'systemd-worker.ts'), '--outfile', exe + '.tmp',
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(exe + '.tmp', exe);
 } else {
