@@ -448,6 +448,13 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
       st.remove();
       if (force) return;
     }
+    // A state file that cannot be read (truncated, corrupt): with --force its remains go too,
+    // so that the id is free again; its processes cannot be found without it.
+    if (force && e.code === 'INVALID_CONFIG') {
+      g.warn(`${e.message}: removing the container's state anyway`);
+      st.remove();
+      return;
+    }
     st.unlock();
     throw e;
   }

@@ -54,7 +54,8 @@ export class Subject {
       mutate?.(c);
     }, this.parent);
     chmodSync(this.bundle.dir, 0o755);
-    this.argv = name === 'runc' ? [RUNC!] : [process.execPath, RUNC_TS];
+    // bin/runc-ts is the launcher (sh): it picks the engine (RUNC_TS_ENGINE), as Docker would run it.
+    this.argv = name === 'runc' ? [RUNC!] : [RUNC_TS];
   }
 
   /** A new container id carrying the suite's tag. */
