@@ -8,7 +8,7 @@
 //   - `delete -f` exits 0 and leaves nothing: no state root entry, no host mount under the
 //     root or the bundle, no cgroup, no process, no fd.
 // The boundaries come from a traced run of each command: every invocation, after the command
-// first touches the state root, of the syscalls below. Bounded: the first two invocations
+// first touches the state root, of the syscalls below. Bounded: the first invocation
 // of each rare, state-changing one plus an evenly spaced sample of the rest;
 // RELIABILITY_FULL=1: every invocation of every syscall the command makes after that point.
 import { test } from 'uvu';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { FULL, STRACE, Subject, figure, leftovers, oneLineError, runtimeNames } from './lib';
 import { ROOT_DIR } from '../helpers/runtimes';
 
-/** Syscalls that change what is on the host (or hand over to the init): the first two invocations of each in bounded runs. */
+/** Syscalls that change what is on the host (or hand over to the init): the first invocation of each in bounded runs. */
 const KEY = ['mkdir', 'mkdirat', 'mknodat', 'mount', 'umount2', 'rename', 'renameat', 'renameat2', 'symlinkat', 'linkat', 'unlink', 'unlinkat', 'rmdir', 'flock', 'clone', 'clone3', 'kill', 'fsync', 'socketpair', 'chmod', 'fchmodat', 'pidfd_open', 'pidfd_send_signal', 'execve', 'wait4', 'connect'];
 /** Frequent ones, sampled in bounded runs. */
 const COMMON = ['openat', 'write', 'read', 'close', 'newfstatat', 'statx', 'getdents64', 'epoll_pwait', 'pread64', 'ioctl'];
@@ -91,12 +91,12 @@ function discover(s: Subject, cmd: Cmd): Point[] {
 /** The points to inject at: see the header comment. */
 function choose(points: Point[]): Point[] {
   if (FULL) return points;
-  // Bounded: the first two invocations of each state-changing syscall, and a few evenly spaced
+  // Bounded: the first invocation of each state-changing syscall, and a few evenly spaced
   // invocations of the frequent ones.
   const seen = new Map<string, number>();
-  const key = points.filter((p) => KEY.includes(p.syscall) && (seen.set(p.syscall, (seen.get(p.syscall) ?? 0) + 1).get(p.syscall)! <= 2));
+  const key = points.filter((p) => KEY.includes(p.syscall) && (seen.set(p.syscall, (seen.get(p.syscall) ?? 0) + 1).get(p.syscall)! <= 1));
   const common = points.filter((p) => COMMON.includes(p.syscall));
-  const want = 4;
+  const want = 3;
   const step = common.length / want;
   const sample = Array.from({ length: Math.min(want, common.length) }, (_, i) => common[Math.floor(i * step)]!);
   return [...key, ...sample];
