@@ -207,8 +207,33 @@ export function deriveStatus(st: StateDir, s: SavedState, isFrozen: () => boolea
   if (!isInitAlive(s)) return 'stopped';
   // runc: a frozen cgroup means "paused", even before start (a created container can be paused).
   if (isFrozen()) return 'paused';
-  if (existsSync(st.fifoPath)) return 'created';
+  if (existsSync(st.fifoPath) && initHoldsFifo(s.pid, st.fifoPath)) return 'created';
   return 'running';
+}
+
+/**
+ * Whether the init still waits on exec.fifo (it holds it, O_PATH or open for writing, until it
+ * execs): a `start` killed after it opened the fifo, which releases the init, but before it
+ * removed it leaves the file behind while the program runs. Where /proc/<pid>/fd cannot be
+ * read (a rootless CLI and its non-dumpable init) the fifo alone decides, as in runc.
+ */
+function initHoldsFifo(pid: number, fifo: string): boolean {
+  let want: { dev: number; ino: number };
+  let fds: string[];
+  try {
+    want = statSync(fifo);
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true;
+  }
+  return fds.some((fd) => {
+    try {
+      const st = statSync(`/proc/${pid}/fd/${fd}`);
+      return st.ino === want.ino && st.dev === want.dev;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function ownerOf(path: string): string {

@@ -15,6 +15,14 @@ export function runcTsEngine(): 'bun' | 'node' {
   return process.env.RUNC_TS_ENGINE !== 'node' && existsSync(join(ROOT_DIR, 'dist', 'runc-ts-bun')) ? 'bun' : 'node';
 }
 
+/**
+ * What bin/runc-ts (a sh launcher) execs, as argv: for tools that follow one program and stop
+ * at its execve (strace -b execve in the fault suite) the launcher itself is in the way.
+ */
+export function runcTsEngineArgv(): string[] {
+  return runcTsEngine() === 'bun' ? [join(ROOT_DIR, 'dist', 'runc-ts-bun')] : [process.execPath, join(ROOT_DIR, 'dist', 'node.cjs')];
+}
+
 export interface Runtime {
   name: 'runc-ts' | 'runc';
   bin: string;

@@ -9,7 +9,7 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, r
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { RUNC, RUNC_TS, runtimeNames } from '../helpers/runtimes';
+import { RUNC, runcTsEngineArgv, runtimeNames } from '../helpers/runtimes';
 import { makeBundle, type Bundle } from '../helpers/bundle';
 import { cgroupsNamed, mountsUnder, removeCgroup, unmountUnder } from '../../conformance/lib/hygiene';
 
@@ -54,8 +54,9 @@ export class Subject {
       mutate?.(c);
     }, this.parent);
     chmodSync(this.bundle.dir, 0o755);
-    // bin/runc-ts is the launcher (sh): it picks the engine (RUNC_TS_ENGINE), as Docker would run it.
-    this.argv = name === 'runc' ? [RUNC!] : [RUNC_TS];
+    // What bin/runc-ts execs (its engine, RUNC_TS_ENGINE): strace -b execve would otherwise
+    // stop following at the launcher's own execve.
+    this.argv = name === 'runc' ? [RUNC!] : runcTsEngineArgv();
   }
 
   /** A new container id carrying the suite's tag. */
