@@ -331,7 +331,8 @@ for (const name of runtimeNames()) {
     const id = `rl-${name.replace('-', '')}${process.pid}`;
     // The harness's node may not be reachable by other users: the user gets a copy of its own.
     const node = join(dir, 'node');
-    const bin = name === 'runc' ? [RUNC!] : [node, RUNC_TS];
+    // The launcher runs the Bun executable; for its Node engine, the copy is `node` on PATH.
+    const bin = name === 'runc' ? [RUNC!] : [`PATH=${dir}:/usr/sbin:/usr/bin:/sbin:/bin`, RUNC_TS];
     const as = (args: string[]) =>
       spawnSync('runuser', ['-u', USER, '--', 'env', `XDG_RUNTIME_DIR=/run/user/${UID}`, `DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/${UID}/bus`, ...bin, '--root', root, '--systemd-cgroup', ...args], { encoding: 'utf8', timeout: 60_000 });
     try {
