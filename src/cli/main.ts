@@ -12,6 +12,7 @@ import { execCommand, protectExecArgs } from './commands/exec';
 import { collectPositionals, globalOption, hasFlag, splitGlobal } from './argv';
 import { SPEC_VERSION } from '../spec/types';
 import { parseFast } from './fast';
+import { warmUpCgroupMigration } from '../cgroups/warm-up';
 
 declare const __VERSION__: string;
 declare const __COMMIT__: string;
@@ -45,6 +46,9 @@ function globalOptions(a: Record<string, unknown>, log: Logger): GlobalOptions {
 
 export async function main(argv: string[]): Promise<number> {
   const { globals, command, rest } = splitGlobal(argv);
+  // create, run and exec join cgroups: the kernel's grace period for that starts now
+  // (cgroups/warm-up.ts), while the command is parsed and the config validated.
+  if ((command === 'create' || command === 'run' || command === 'exec') && process.getuid?.() === 0 && !hasFlag(globals, '--systemd-cgroup')) warmUpCgroupMigration();
   // --version / -v among the global options (before the command word, as runc takes it): cheap,
   // runc's lines (its "go: go1.x" line names the engine here).
   if (hasFlag(globals, '--version', '-v')) {

@@ -10,6 +10,7 @@ import type { SpawnedInit } from './init-process';
 import { Rollback, launch, waitGone } from './launch';
 import { checkNamespaces, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
+import { trace } from '../trace';
 import { STATE_VERSION, StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
 import { SYS, SysError, check, close as sysClose, errno, kill as sysKill, mkfifo, open as openFd, poll, syscall3 } from './sys/libc';
 import { checkNetDevices, moveNetDevices } from './net-devices';
@@ -129,6 +130,7 @@ function makeExecFifo(path: string, spec: Spec): number {
 }
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid: number; init: SpawnedInit; state: SavedState; consoleSock: number }> {
+  trace('cli: create');
   const st = new StateDir(g.root, o.id);
   // Loading validates: nothing is created for a bundle that cannot run.
   const { loadBundle } = require('../spec/load') as typeof import('../spec/load');
@@ -183,6 +185,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
       const fd = (idmapFds[im.index] = await usernsFd(im.uid, im.gid));
       closeIdmapFds.push(rb.push("close an idmapped mount's user namespace", () => closeSync(fd)));
     }
+    trace('cli: config validated, state written');
     const launched = await launch(
       {
         kind: 'create',

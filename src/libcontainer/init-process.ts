@@ -20,7 +20,8 @@ import { consoleSocketPair } from './tty';
 import { recvFd } from './sys/fdpass';
 import { sealedBinaryFd } from './sealed-node';
 import { join } from 'node:path';
-import type { Socket } from 'node:net';
+import { SyncSocket } from './sync-socket';
+import { trace, traceEnv } from '../trace';
 import type { IDMapping } from '../spec/types';
 import { decodeMessage, encodeMessage, type InitConfig, type InitMessage } from './init/config';
 import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
@@ -73,36 +74,6 @@ export interface SpawnedInit {
   child: ChildProcess;
 }
 
-class LineReader {
-  private buf = '';
-  private waiters: ((line: string | null) => void)[] = [];
-  private lines: (string | null)[] = [];
-  constructor(sock: Socket) {
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      this.buf += d;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\n')) >= 0) {
-        this.push(this.buf.slice(0, nl));
-        this.buf = this.buf.slice(nl + 1);
-      }
-    });
-    const end = () => this.push(null);
-    sock.on('end', end);
-    sock.on('close', end);
-    sock.on('error', end);
-  }
-  private push(l: string | null) {
-    const w = this.waiters.shift();
-    if (w) w(l);
-    else this.lines.push(l);
-  }
-  next(): Promise<string | null> {
-    if (this.lines.length) return Promise.resolve(this.lines.shift()!);
-    return new Promise((r) => this.waiters.push(r));
-  }
-}
-
 function writeIdMap(pid: number, file: 'uid_map' | 'gid_map', maps: IDMapping[] = []): void {
   if (!maps.length) return;
   const text = maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('\n') + '\n';
@@ -116,7 +87,9 @@ function writeIdMap(pid: number, file: 'uid_map' | 'gid_map', maps: IDMapping[] 
 export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
   const syncIndex = 3 + o.passFds;
-  const stdio: any[] = ['inherit', 'inherit', 'inherit', ...passed, 'pipe'];
+  // Our own socketpair rather than a 'pipe' of spawn's: the handshake reads it blocking.
+  const sync = consoleSocketPair();
+  const stdio: any[] = ['inherit', 'inherit', 'inherit', ...passed, sync.theirs];
   let consoleFdInInit = -1;
   if (o.consoleSocketFd >= 0) {
     consoleFdInInit = stdio.length;
@@ -140,6 +113,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     stdio.push(o.fifoFd);
   }
   const t0 = performance.now();
+  trace('cli: spawning the init');
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
   // The engine (node, or the compiled Bun executable) from a read-only detached mount
   // (see sealed-node.ts).
@@ -147,18 +121,46 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
     argv0: 'runc-ts-init',
     stdio,
-    env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex) },
+    env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...traceEnv() },
     cwd: o.config.bundle,
   });
+  closeSync(sync.theirs);
   if (fdSock) closeSync(fdSock.theirs);
   if (sealed >= 0) closeSync(sealed);
   const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`starting the container init: ${e.message}`))));
   spawnError.catch(() => {});
-  if (!child.pid) await spawnError;
+  if (!child.pid) {
+    closeSync(sync.ours);
+    if (fdSock) closeSync(fdSock.ours);
+    await spawnError;
+  }
   o.handlers.onSpawn(child);
-  const sock = child.stdio[syncIndex] as Socket;
-  const reader = new LineReader(sock);
-  const send = (s: string) => sock.write(s);
+  const chan = new SyncSocket(sync.ours);
+  try {
+    return await handshake(o, child, chan, fdSock, { consoleFdInInit, fdSocketInInit, idmapFdsInInit, fifoFdInInit }, since);
+  } finally {
+    if (fdSock) closeSync(fdSock.ours);
+    chan.close();
+  }
+}
+
+/** The fd numbers the init finds its resources under. */
+interface InitFds {
+  consoleFdInInit: number;
+  fdSocketInInit: number;
+  idmapFdsInInit: Record<number, number>;
+  fifoFdInInit: number;
+}
+
+async function handshake(o: InitSpawnOptions, child: ChildProcess, chan: SyncSocket, fdSock: { ours: number } | undefined, fds: InitFds, since: () => string): Promise<SpawnedInit> {
+  // A write to an init that has died fails with EPIPE: the read that follows reports it.
+  const send = (s: string) => {
+    try {
+      chan.write(s);
+    } catch (e: any) {
+      if (e?.code !== 'EPIPE') throw e;
+    }
+  };
   const fail = (what: string): never => {
     throw new RuntimeError(what, { code: 'INIT_FAILED' });
   };
@@ -177,7 +179,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
 
   let pid = 0;
   for (;;) {
-    const line = await reader.next();
+    const line = chan.readLine();
     if (line === null) fail('container init exited before it was set up (see its stderr)');
     if (line!.startsWith('error ')) fail(`container init: ${line!.slice(6)}`);
     if (line === 'userns') {
@@ -206,51 +208,49 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     fail(`container init: unexpected message "${line}"`);
   }
   o.debug?.(`init: pid ${pid} in its namespaces after ${since()}`);
+  trace(`cli: init ${pid} in its namespaces`);
   o.handlers.onPid(pid);
   const extra = (await o.handlers.beforeConfig?.()) ?? {};
   o.debug?.(`init: cgroups and config prepared after ${since()}`);
 
   const joinMount = o.plan.joins.find((j) => j.type === 'mount')?.path;
-  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: consoleFdInInit, fifoFd: fifoFdInInit, fdSocketFd: fdSocketInInit, idmapFds: idmapFdsInInit, passFds: o.passFds, hostPid: pid };
+  const config: InitConfig = { ...o.config, ...extra, joinMount, consoleSocketFd: fds.consoleFdInInit, fifoFd: fds.fifoFdInInit, fdSocketFd: fds.fdSocketInInit, idmapFds: fds.idmapFdsInInit, passFds: o.passFds, hostPid: pid };
   send(encodeMessage({ type: 'config', config }));
+  trace('cli: config sent');
   // hooks: once, and only for a new container; seccomp-listener: only with SCMP_ACT_NOTIFY.
-  try {
-    let hooksDone = o.config.mode !== 'create';
-    for (;;) {
-      const line = await reader.next();
-      if (line === null) fail('container init exited before it was ready (see its stderr)');
-      const expected: InitMessage['type'][] = ['ready', 'error', ...(hooksDone ? [] : ['hooks' as const]), ...(fdSock ? ['seccomp-listener' as const] : [])];
-      const msg = decodeMessage<InitMessage, InitMessage['type']>(line!, expected, 'the container init');
-      if (msg.type === 'error') throw new RuntimeError(msg.message, { code: msg.code ?? 'INIT_FAILED' });
-      if (msg.type === 'hooks') {
-        hooksDone = true;
-        o.debug?.(`init: filesystem ready after ${since()}`);
-        try {
-          await o.handlers.onHooks?.(pid);
-          send(encodeMessage({ type: 'hooks-done' }));
-        } catch (e: any) {
-          send(encodeMessage({ type: 'hooks-failed', message: e.message }));
-          throw e;
-        }
-        continue;
+  let hooksDone = o.config.mode !== 'create';
+  for (;;) {
+    const line = chan.readLine();
+    if (line === null) fail('container init exited before it was ready (see its stderr)');
+    const expected: InitMessage['type'][] = ['ready', 'error', ...(hooksDone ? [] : ['hooks' as const]), ...(fdSock ? ['seccomp-listener' as const] : [])];
+    const msg = decodeMessage<InitMessage, InitMessage['type']>(line!, expected, 'the container init');
+    if (msg.type === 'error') throw new RuntimeError(msg.message, { code: msg.code ?? 'INIT_FAILED' });
+    if (msg.type === 'hooks') {
+      hooksDone = true;
+      o.debug?.(`init: filesystem ready after ${since()}`);
+      try {
+        await o.handlers.onHooks?.(pid);
+        send(encodeMessage({ type: 'hooks-done' }));
+      } catch (e: any) {
+        send(encodeMessage({ type: 'hooks-failed', message: e.message }));
+        throw e;
       }
-      if (msg.type === 'seccomp-listener') {
-        try {
-          const { fd } = recvFd(fdSock!.ours);
-          await o.handlers.onSeccompListener?.(pid, fd);
-          send(encodeMessage({ type: 'seccomp-listener-done' }));
-        } catch (e: any) {
-          send(encodeMessage({ type: 'seccomp-listener-failed', message: e.message }));
-          throw e;
-        }
-        continue;
-      }
-      break; // ready
+      continue;
     }
-  } finally {
-    if (fdSock) closeSync(fdSock.ours);
-    sock.destroy();
+    if (msg.type === 'seccomp-listener') {
+      try {
+        const { fd } = recvFd(fdSock!.ours);
+        await o.handlers.onSeccompListener?.(pid, fd);
+        send(encodeMessage({ type: 'seccomp-listener-done' }));
+      } catch (e: any) {
+        send(encodeMessage({ type: 'seccomp-listener-failed', message: e.message }));
+        throw e;
+      }
+      continue;
+    }
+    break; // ready
   }
   o.debug?.(`init: ready after ${since()}`);
+  trace('cli: init ready');
   return { pid, child };
 }

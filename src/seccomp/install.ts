@@ -7,7 +7,7 @@
 // profile asks for it) applies the filter to those threads too.
 // koffi's typings are ESM ("type": "module"); take the types only and require() the CJS build.
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
-const koffi: typeof Koffi = require('koffi');
+import koffi from '../libcontainer/sys/koffi';
 import { constants as osConstants } from 'node:os';
 import { BPF_MAXINSNS, FILTER_FLAG, SECCOMP_SET_MODE_FILTER, SOCK_FILTER_SIZE, SYS_SECCOMP } from './constants';
 

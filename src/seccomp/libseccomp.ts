@@ -3,7 +3,7 @@
 // libseccomp functions return negative errno values on failure.
 // koffi's typings are ESM ("type": "module"); take the types only and require() the CJS build.
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
-const koffi: typeof Koffi = require('koffi');
+import koffi from '../libcontainer/sys/koffi';
 
 export interface ScmpArgCmp {
   arg: number;

@@ -4,6 +4,7 @@
 // without a filter (as runc's LoadAttachCgroupDeviceFilter does).
 import { closeSync, constants, openSync } from 'node:fs';
 import { CgroupError } from '../fsutil';
+import { getKoffi } from '../../libcontainer/sys/koffi';
 import { DEVICE_FILTER_LICENSE } from './ebpf';
 
 const BPF_PROG_LOAD = 5;
@@ -24,7 +25,7 @@ let sys: { call: SyscallFn; address: (b: Buffer) => bigint; errno: () => number;
 function native() {
   if (sys) return sys;
   // Loaded lazily: most containers on v1/hybrid never need it.
-  const koffi = require('koffi');
+  const koffi = getKoffi();
   const libc = koffi.load('libc.so.6');
   const names: Record<number, string> = {};
   for (const [k, v] of Object.entries(koffi.os.errno as Record<string, number>)) names[v] ??= k;

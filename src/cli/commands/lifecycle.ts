@@ -8,6 +8,7 @@ import { forwardSignals } from '../../libcontainer/launch';
 import { kill as sysKill } from '../../libcontainer/sys/libc';
 import { formatTable } from '../table';
 import { attachConsole } from '../../libcontainer/tty';
+import { trace } from '../../trace';
 
 const idArg = { type: 'string' as const, describe: 'container id' };
 
@@ -78,13 +79,16 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         await deleteContainer(ctx.g, a.id, true).catch(() => {});
         throw e;
       }
+      trace('cli: started');
       const status = await exited;
       if (tty) {
         await Promise.race([tty.done, new Promise((r) => setTimeout(r, 200))]);
         tty.detach();
       }
       stopForwarding();
+      trace('cli: container exited');
       if (!a.keep) await deleteContainer(ctx.g, a.id, true);
+      trace('cli: deleted');
       ctx.exitCode = status;
     },
   };

@@ -13,37 +13,26 @@ import { openProcRoot, reopenOwnFd, writeProc } from './procfs';
 import { takeMountSourceFds } from '../mount-sources';
 import { setupConsole } from './console';
 import { applyCpuAffinity, applyCredentials, applyIoPriority, applyMemoryPolicy, applyPersonality, applyRlimits, applyScheduler, applySysctl, setNoNewPrivs, setgroupsAllowed } from './process';
-import { SysError, check, chdir, closeRangeCloexec, dup3, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare, joinSessionKeyring, describeKey, setKeyPerm } from '../sys/libc';
+import { SysError, check, chdir, loadLibc, closeRangeCloexec, dup3, errno, execve, fcntl, open, sethostname, setdomainname, setns, umask, unshare, joinSessionKeyring, describeKey, setKeyPerm } from '../sys/libc';
 import { installSeccomp } from '../../seccomp/install';
 import { sendFd } from '../sys/fdpass';
 import { O } from './root';
+import { SyncSocket } from '../sync-socket';
+import { trace } from '../../trace';
 
 const syncFd = Number(process.env._RUNCTS_INITPIPE);
 delete process.env._RUNCTS_INITPIPE;
 
+const cli = new SyncSocket(syncFd);
+
 function send(msg: InitMessage): void {
-  const b = Buffer.from(encodeMessage(msg));
-  for (let off = 0; off < b.length; ) off += writeSync(syncFd, b, off);
+  cli.write(encodeMessage(msg));
 }
 
-// Lines from the CLI. Each byte is scanned once (a config of tens of MB is read in linear time):
-// the bytes after the last newline wait in `rest`, a line in pieces until its newline comes.
-const readBuf = Buffer.allocUnsafe(1 << 18);
-let rest = Buffer.alloc(0);
 function readLine(): string {
-  const parts: Buffer[] = [];
-  for (;;) {
-    const nl = rest.indexOf(10);
-    if (nl >= 0) {
-      parts.push(rest.subarray(0, nl));
-      rest = rest.subarray(nl + 1);
-      return Buffer.concat(parts).toString('utf8');
-    }
-    if (rest.length) parts.push(rest);
-    const n = readSync(syncFd, readBuf, 0, readBuf.length, null);
-    if (n === 0) throw new Error('the runtime closed the sync socket');
-    rest = Buffer.from(readBuf.subarray(0, n));
-  }
+  const line = cli.readLine();
+  if (line === null) throw new Error('the runtime closed the sync socket');
+  return line;
 }
 
 /** The next message from the CLI, which must be of one of the `expected` types. */
@@ -183,11 +172,13 @@ function finishAndExec(cfg: InitConfig, opts: { consoleReady?: boolean; afterRea
     if (lateSeccomp) installSeccomp(Buffer.from(cfg.seccomp!.bpf, 'base64'), cfg.seccomp!.flags);
     lateSeccomp = false;
   };
+  trace('init: ready');
   send({ type: 'ready' });
-  closeSync(syncFd);
+  cli.close();
   opts.afterReady?.(lockDown);
   applyCpuAffinity(proc.execCPUAffinity?.final, 'process.execCPUAffinity.final');
   lockDown();
+  trace('init: execve');
   execve(path, [...args, null] as any, [...env, null] as any);
   throw new SysError(`exec ${args[0]}`, errno());
 }
@@ -246,6 +237,7 @@ function createMain(cfg: InitConfig): never {
   }
 
   // 2. prestart and createRuntime hooks run in the runtime's namespaces, by the CLI.
+  trace('init: filesystem ready');
   send({ type: 'hooks' });
   const reply = receive('hooks-done', 'hooks-failed');
   if (reply.type === 'hooks-failed') throw new Error(reply.message);
@@ -332,7 +324,12 @@ function applyApparmor(profile?: string): void {
 }
 
 function main(): void {
+  // koffi and libc load while the CLI is still joining the cgroups, not after the config.
+  trace('init: loaded');
+  loadLibc();
+  trace('init: libc loaded');
   const cfg = receive('config').config;
+  trace('init: config received');
   if (cfg.mode === 'exec') execMain(cfg);
   else createMain(cfg);
 }

@@ -1,11 +1,32 @@
 // koffi's typings resolve as ESM; its CommonJS build is what the bundles load. Take the types
-// only and require() the module, in one place, on first use: commands that make no foreign
-// call (state, list) never pay for loading it.
+// only and load the module, in one place, on first use: commands that make no foreign call
+// (state, list, kill) never pay for loading it.
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
+import { join } from 'node:path';
+import { DIST_DIR } from '../../engine';
+
+/**
+ * koffi's native addon, required directly. `require('koffi')` finds it by reading the engine
+ * binary's ELF header (glibc or musl) and then wraps a few deprecated names: ~9 ms of every
+ * start under Bun (its JS has no bytecode cache), and in the container init, whose execPath
+ * is a /proc/self/fd path closed by then, it tries the musl build first. The addon alone loads
+ * in ~2.5 ms. Anywhere it is not where npm puts it next to runc-ts (or on musl), koffi's own
+ * loader does the work as before.
+ */
+function loadAddon(): typeof Koffi {
+  const arch = process.arch;
+  try {
+    const addon = require(join(DIST_DIR, '..', 'node_modules', '@koromix', `koffi-linux-${arch}`, `linux_${arch}`, 'koffi.node'));
+    if (typeof addon?.load === 'function') return addon;
+  } catch {
+    // not installed there, or not loadable on this libc: koffi's loader decides
+  }
+  return require('koffi');
+}
 
 let loaded: typeof Koffi | undefined;
 export function getKoffi(): typeof Koffi {
-  return (loaded ??= require('koffi') as typeof Koffi);
+  return (loaded ??= loadAddon());
 }
 
 /** The koffi module, loaded when a property is first read. */

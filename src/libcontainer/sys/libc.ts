@@ -17,6 +17,11 @@ function fn(prototype: string): (...args: any[]) => any {
   return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype))(...args);
 }
 
+/** Loads koffi and libc now rather than at the first call (the init, while it waits). */
+export function loadLibc(): void {
+  libc ??= koffi().load('libc.so.6');
+}
+
 /** Syscall numbers of this architecture (see arch.ts). */
 export const SYS = ARCH.sys;
 

@@ -1,0 +1,23 @@
+// RUNC_TS_TRACE=<file>: every process of runc-ts (the CLI, the container init) appends
+// "<wall-clock ms> <pid> <event>" lines to <file> at the points of a launch where time goes,
+// so one file shows a whole `run` across processes (bench/trace.mjs summarises it). Unset,
+// it costs one lookup per call.
+import { appendFileSync } from 'node:fs';
+
+const file = process.env.RUNC_TS_TRACE;
+// Wall-clock milliseconds with performance.now()'s resolution, comparable across processes.
+const origin = Date.now() - performance.now();
+
+export function trace(event: string): void {
+  if (!file) return;
+  try {
+    appendFileSync(file, `${(origin + performance.now()).toFixed(2)} ${process.pid} ${event}\n`);
+  } catch {
+    // tracing never fails a command
+  }
+}
+
+/** The init's environment is built from scratch: it carries the variable on. */
+export function traceEnv(): Record<string, string> {
+  return file ? { RUNC_TS_TRACE: file } : {};
+}
