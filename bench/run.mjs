@@ -2,6 +2,9 @@
 // Benchmark: runc-ts on each engine (Bun, the default, and Node) against runc, in the same run,
 // alternating the order every round, after warm-up rounds. Medians and ratios to runc for:
 //   run          `run` of a container executing /bin/true (create, start, wait, delete)
+//   run CPU      user + system CPU time of that `run` and the processes it reaped (the container
+//                init): the kernel's cutime + cstime of this process across the spawn; a mean,
+//                since the counters tick in 10 ms
 //   c+s+d        `create` + `start` + `delete` of the same (each timed, summed per round)
 //   state        `state` of a running container
 //   exec         `exec` of /bin/true in a running container
@@ -9,23 +12,29 @@
 //   peak RSS     the largest resident set of the runtime's processes during `run` (the CLI and,
 //                reaped by it, the container init before it execs) and during `state`
 //                (GNU time's %M: wait4's ru_maxrss)
+//   docker       `docker run --rm --network none --runtime RT busybox true` on a private dockerd +
+//                containerd (bench/docker.mjs); a default row only where Docker is installed
 // plus the bare engine start-up (`bun -e 0`, `node -e 0`) as the floor runc-ts cannot go under.
 // Writes the table to bench/results/<date>.md with a description of the machine.
-// Usage (as root): node bench/run.mjs [rounds=15] [--rows=run,csd,state,exec,parallel,rss] [--no-node]
+// Usage (as root): node bench/run.mjs [rounds=15] [--rows=run,csd,state,exec,parallel,rss,docker]
+//   [--no-node] [--no-write]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dockerUnavailable, startDocker } from './docker.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 15);
 const WARMUP = 2;
 const PARALLEL = 20;
-const ALL_ROWS = ['run', 'csd', 'state', 'exec', 'parallel', 'rss'];
+const noDocker = dockerUnavailable();
+const ALL_ROWS = ['run', 'csd', 'state', 'exec', 'parallel', 'rss', ...(noDocker ? [] : ['docker'])];
 const rowsArg = args.find((a) => a.startsWith('--rows='));
 const ROWS = rowsArg ? rowsArg.slice(7).split(',') : ALL_ROWS;
+if (noDocker) process.stderr.write(`bench/run.mjs: skipping the docker row: ${noDocker}\n`);
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p));
 const RUNC_TS = join(root, 'bin', 'runc-ts');
 const BUN_EXE = join(root, 'dist', 'runc-ts-bun');
@@ -35,12 +44,13 @@ const GNU_TIME = ['/usr/bin/time'].find((p) => existsSync(p));
 if (process.getuid() !== 0) throw new Error('bench/run.mjs: run as root');
 if (!RUNC) throw new Error('bench/run.mjs: runc (the reference) is not installed');
 
-/** Each runtime: a name, its binary and the environment that selects the engine. */
+/** Each runtime: a name, its binary, the environment that selects the engine, its name in Docker. */
 const runtimes = [
-  ...(existsSync(BUN_EXE) ? [{ name: 'runc-ts (bun)', bin: RUNC_TS, env: { RUNC_TS_ENGINE: 'bun' } }] : []),
-  ...(args.includes('--no-node') ? [] : [{ name: 'runc-ts (node)', bin: RUNC_TS, env: { RUNC_TS_ENGINE: 'node' } }]),
-  { name: 'runc', bin: RUNC, env: {} },
+  ...(existsSync(BUN_EXE) ? [{ name: 'runc-ts (bun)', bin: RUNC_TS, env: { RUNC_TS_ENGINE: 'bun' }, docker: 'runc-ts' }] : []),
+  ...(args.includes('--no-node') ? [] : [{ name: 'runc-ts (node)', bin: RUNC_TS, env: { RUNC_TS_ENGINE: 'node' }, docker: 'runc-ts-node' }]),
+  { name: 'runc', bin: RUNC, env: {}, docker: 'runc' },
 ];
+const DOCKER = ROWS.includes('docker') && !noDocker;
 
 const work = mkdtempSync(join(tmpdir(), 'runc-ts-bench-'));
 const bundle = join(work, 'bundle');
@@ -68,6 +78,12 @@ function time(rt, argv) {
   if (r.status !== 0) throw new Error(`${rt.name} ${argv.join(' ')} failed (${r.status}): ${readFileSync(errFile, 'utf8')}`);
   return ms;
 }
+/** User + system CPU (ms) of the waited-for children of this process so far (/proc/self/stat). */
+function childrenCpuMs() {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(f[13]) + Number(f[14])) * (1000 / CLK_TCK);
+}
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 function timeCmd(cmd, argv) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { stdio: 'ignore' });
@@ -114,24 +130,52 @@ const median = (a) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const results = new Map(runtimes.map((rt) => [rt.name, Object.fromEntries(ALL_ROWS.map((r) => [r, []]).concat([['rssState', []]]))]));
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+// The table's rows, in order: label and how the rounds are summarised.
+const rows = {
+  run: ['`run` /bin/true (ms)', median],
+  runCpu: ['`run` CPU user+sys, incl. reaped children (ms, mean)', mean],
+  csd: ['create + start + delete (ms)', median],
+  state: ['`state` of a running container (ms)', median],
+  exec: ['`exec` /bin/true (ms)', median],
+  parallel: [`${PARALLEL} \`run\` in parallel, wall (ms)`, median],
+  rss: ['peak RSS during `run` (MiB)', median],
+  rssState: ['peak RSS of `state` (MiB)', median],
+  docker: ['`docker run --rm --network none` busybox true (ms)', median],
+};
+const results = new Map(runtimes.map((rt) => [rt.name, Object.fromEntries(Object.keys(rows).map((r) => [r, []]))]));
 const floor = { 'bun -e 0': [], 'node -e 0': [] };
 
-// A long-running container per runtime for `state` and `exec`.
 const sleeper = 'bench-sleeper';
-if (ROWS.includes('state') || ROWS.includes('exec')) {
-  setArgs(['/bin/sleep', '100000']);
-  for (const rt of runtimes) time(rt, ['run', '--detach', sleeper]);
-  setArgs(['/bin/true']);
+let docker, dockerVersions;
+/** Undoes everything the benchmark made: the private Docker, the sleepers, the work directory. */
+function cleanUp() {
+  docker?.stop();
+  docker = undefined;
+  for (const rt of runtimes) spawnSync(rt.bin, ['--root', stateRoot(rt), 'delete', '--force', sleeper], { env: envOf(rt), stdio: 'ignore' });
+  rmSync(work, { recursive: true, force: true });
 }
-
+// The rounds yield to the event loop once each, so that these run mid-benchmark.
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { cleanUp(); process.exit(130); });
 try {
+  // A long-running container per runtime for `state` and `exec`.
+  if (ROWS.includes('state') || ROWS.includes('exec')) {
+    setArgs(['/bin/sleep', '100000']);
+    for (const rt of runtimes) time(rt, ['run', '--detach', sleeper]);
+    setArgs(['/bin/true']);
+  }
+  if (DOCKER) docker = startDocker({ root, runcTs: RUNC_TS, runc: RUNC, nodeEngine: runtimes.some((rt) => rt.docker === 'runc-ts-node') });
+  dockerVersions = docker?.versions;
   for (let i = -WARMUP; i < N; i++) {
     const order = i % 2 ? runtimes : [...runtimes].reverse();
     for (const rt of order) {
       const r = {};
       const id = `b${i + WARMUP}`;
-      if (ROWS.includes('run')) r.run = time(rt, ['run', `${id}-r`]);
+      if (ROWS.includes('run')) {
+        const cpu0 = childrenCpuMs();
+        r.run = time(rt, ['run', `${id}-r`]);
+        r.runCpu = childrenCpuMs() - cpu0;
+      }
       if (ROWS.includes('csd')) {
         const create = time(rt, ['create', '--bundle', bundle, `${id}-c`]);
         const start = time(rt, ['start', `${id}-c`]);
@@ -145,41 +189,33 @@ try {
         r.rss = peakRss(rt, ['run', `${id}-m`]) / 1024;
         if (ROWS.includes('state')) r.rssState = peakRss(rt, ['state', sleeper]) / 1024;
       }
+      if (docker) r.docker = docker.run(rt.docker);
       if (i >= 0) for (const [k, v] of Object.entries(r)) results.get(rt.name)[k].push(v);
     }
     if (BUN) { const f = timeCmd(BUN, ['-e', '0']); if (i >= 0) floor['bun -e 0'].push(f); }
     const f = timeCmd(process.execPath, ['-e', '0']);
     if (i >= 0) floor['node -e 0'].push(f);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 } finally {
-  for (const rt of runtimes) spawnSync(rt.bin, ['--root', stateRoot(rt), 'delete', '--force', sleeper], { env: envOf(rt), stdio: 'ignore' });
-  rmSync(work, { recursive: true, force: true });
+  cleanUp();
 }
 
-// The table: one row per measurement, a median column and a ratio-to-runc column per runtime.
-const labels = {
-  run: '`run` /bin/true (ms)',
-  csd: 'create + start + delete (ms)',
-  state: '`state` of a running container (ms)',
-  exec: '`exec` /bin/true (ms)',
-  parallel: `${PARALLEL} \`run\` in parallel, wall (ms)`,
-  rss: 'peak RSS during `run` (MiB)',
-  rssState: 'peak RSS of `state` (MiB)',
-};
+// The table: one row per measurement, a median (or mean) column and a ratio-to-runc column per runtime.
 const runc = results.get('runc');
 const cols = runtimes.filter((rt) => rt.name !== 'runc');
 let md = `| median of ${N} rounds | ${cols.map((rt) => `${rt.name} | ×runc`).join(' | ')} | runc |\n|---|${cols.map(() => '---:|---:').join('|')}|---:|\n`;
 const json = {};
-for (const key of Object.keys(labels)) {
+for (const [key, [label, summary]] of Object.entries(rows)) {
   if (!runc[key].length) continue;
-  const base = median(runc[key]);
+  const base = summary(runc[key]);
   json[key] = { runc: +base.toFixed(1) };
   const cells = cols.map((rt) => {
-    const v = median(results.get(rt.name)[key]);
+    const v = summary(results.get(rt.name)[key]);
     json[key][rt.name] = +v.toFixed(1);
     return `${v.toFixed(1)} | **${(v / base).toFixed(2)}**`;
   });
-  md += `| ${labels[key]} | ${cells.join(' | ')} | ${base.toFixed(1)} |\n`;
+  md += `| ${label} | ${cells.join(' | ')} | ${base.toFixed(1)} |\n`;
 }
 for (const [k, v] of Object.entries(floor)) if (v.length) md += `| floor: \`${k}\` (ms) | ${median(v).toFixed(1)} |${cols.map(() => ' |').join('').slice(0, -1)}| |\n`;
 
@@ -188,7 +224,9 @@ const machine = [
   `- CPU: ${cpus()[0]?.model ?? '?'} × ${cpus().length}, memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB, kernel ${sh('uname', ['-r'])}`,
   `- runc: ${sh(RUNC, ['--version']).split('\n')[0]}; Node ${process.version}; Bun ${BUN ? sh(BUN, ['--version']) : 'not installed'}`,
   `- runc-ts: ${sh('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD'])}; load average at the end: ${sh('cat', ['/proc/loadavg']).split(' ').slice(0, 3).join(' ')}`,
-  `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians`,
+  ...(dockerVersions ? [`- docker row: ${dockerVersions}, a private daemon pair (scripts/docker-env.sh), overlay2, runtimes registered by path (runc-ts through bin/runc-ts)`] : []),
+  ...(noDocker && (!rowsArg || ROWS.includes('docker')) ? [`- docker row skipped: ${noDocker}`] : []),
+  `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians (CPU: means)`,
 ].join('\n');
 if (failures.length) md += `\n${failures.length} of the parallel runs failed:\n${[...new Set(failures)].map((f) => `- ${f}`).join('\n')}\n`;
 const date = new Date().toISOString().slice(0, 10);
