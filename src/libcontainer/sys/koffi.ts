@@ -16,8 +16,10 @@ import { DIST_DIR } from '../../engine';
 function loadAddon(): typeof Koffi {
   const arch = process.arch;
   try {
-    const addon = require(join(DIST_DIR, '..', 'node_modules', '@koromix', `koffi-linux-${arch}`, `linux_${arch}`, 'koffi.node'));
-    if (typeof addon?.load === 'function') return addon;
+    // process.dlopen rather than require: no module resolution (Bun scans the directories).
+    const addon = { exports: {} as any };
+    process.dlopen(addon, join(DIST_DIR, '..', 'node_modules', '@koromix', `koffi-linux-${arch}`, `linux_${arch}`, 'koffi.node'));
+    if (typeof addon.exports?.load === 'function') return addon.exports;
   } catch {
     // not installed there, or not loadable on this libc: koffi's loader decides
   }
