@@ -109,6 +109,8 @@ test('exec: the forms people use; options end at the id, the rest is the command
     ['exec', '-p', '/p.json', '-d', '--pid-file=/p', 'c1'],
     ['exec', '--user', '0', '--cwd', '0x10', 'c1', 'true'],
     ['exec', '-d', 'c1', 'true', 'false'],
+    ['exec', '-g', '10', '20', 'id'], // one value per -g: 20 is the id
+    ['exec', '-e', '5', 'c1', 'env'],
   ])
     await sameAsYargs(argv);
 });
