@@ -1,17 +1,18 @@
 // runc-ts command line: runc's commands, flags, output shapes and exit codes. The commands
 // Docker and containerd call for every container go through a parser of their own (fast.ts);
 // everything else through yargs, loaded only then.
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { Logger } from './log';
 import { RuntimeError } from '../libcontainer/errors';
 import type { GlobalOptions } from '../libcontainer/container';
 import { lifecycleCommands } from './commands/lifecycle';
 import { infoCommands } from './commands/info';
 import { liveCommands } from './commands/live';
-import { execCommand, protectExecArgs } from './commands/exec';
-import { collectPositionals, globalOption, hasFlag, splitGlobal } from './argv';
+import { execCommand } from './commands/exec';
+import { globalOption, hasFlag, splitGlobal } from './argv';
 import { SPEC_VERSION } from '../spec/types';
 import { parseFast } from './fast';
+import { globalOptions, parseWithYargs } from './yargs-cli';
 import { warmUpCgroupMigration } from '../cgroups/warm-up';
 
 declare const __VERSION__: string;
@@ -24,24 +25,6 @@ export interface Context {
   log: Logger;
   /** Exit status of the command (set by `run` to the container's). */
   exitCode: number;
-}
-
-function defaultRoot(): string {
-  // Rootless (not root): state under $XDG_RUNTIME_DIR, as runc does.
-  if (process.getuid?.() !== 0 && process.env.XDG_RUNTIME_DIR) return `${process.env.XDG_RUNTIME_DIR}/runc-ts`;
-  return '/run/runc-ts';
-}
-
-/** The global flags (parsed by yargs, or by parseFast) into GlobalOptions; the logger is made before. */
-function globalOptions(a: Record<string, unknown>, log: Logger): GlobalOptions {
-  const rootless = String(a.rootless ?? 'auto');
-  return {
-    root: (a.root as string | undefined) ?? defaultRoot(),
-    systemdCgroup: Boolean(a['systemd-cgroup']),
-    rootless: rootless === 'true' || (rootless === 'auto' && process.getuid?.() !== 0),
-    warn: (m) => log.warn(m),
-    debug: (m) => log.debug(m),
-  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -70,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     const fast = parseFast(argv);
     if (fast) {
       ctx.g = globalOptions(fast.globals, log);
-      const cmd = lifecycleCommands(ctx).find((c) => String(c.command).split(' ')[0] === fast.command)!;
+      const cmd = [...lifecycleCommands(ctx), execCommand(ctx)].find((c) => String(c.command).split(' ')[0] === fast.command)!;
       await cmd.handler(fast.args as any);
       return ctx.exitCode;
     }
@@ -81,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       ctx.log.error(`No help topic for '${topic}'`);
       return 3;
     }
-    await parseWithYargs(argv, ctx, commands, argv.includes('--help') || argv.includes('-h') || command === 'help');
+    await parseWithYargs(argv, ctx, commands);
   } catch (failed) {
     const msg = failed instanceof Error ? failed.message : String(failed);
     ctx.log.error(msg.split('\n')[0]!);
@@ -89,44 +72,6 @@ export async function main(argv: string[]): Promise<number> {
     return failed instanceof RuntimeError ? failed.exitCode : 1;
   }
   return ctx.exitCode;
-}
-
-/** Everything parseFast leaves alone: yargs, loaded only then (it costs more than `state`). */
-async function parseWithYargs(argv: string[], ctx: Context, commands: CommandModule<any, any>[], wantHelp: boolean): Promise<void> {
-  const yargs: typeof import('yargs/yargs') = require('yargs/yargs');
-  const parser: Argv = yargs(protectExecArgs(argv))
-    .scriptName('runc-ts')
-    // runc's flags named --no-pivot, --no-new-privs, ... are flags of their own, not negations.
-    .parserConfiguration({ 'boolean-negation': false })
-    .usage('runc-ts [global options] <command> [command options] <container-id>')
-    .option('root', { type: 'string', default: defaultRoot(), describe: 'root directory for storage of container state' })
-    .option('log', { type: 'string', describe: 'set the log file to write runc-ts logs to (default is stderr)' })
-    .option('log-format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'set the log format' })
-    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging' })
-    .option('systemd-cgroup', { type: 'boolean', default: false, describe: 'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:runc-ts:434234"' })
-    .option('rootless', { type: 'string', default: 'auto', describe: "ignore cgroup permission errors ('true', 'false', or 'auto')" })
-    .option('criu', { type: 'string', hidden: true })
-    .middleware((a) => {
-      collectPositionals(a);
-      ctx.g = globalOptions(a, ctx.log);
-    })
-    .command(commands)
-    .demandCommand(1, 'runc-ts: a command is required (see --help)')
-    .strictCommands()
-    .strictOptions()
-    .version(false)
-    // yargs renders (and caches) every command's help text while parsing when help is on:
-    // ~5 ms per call. Only when help is asked for.
-    .help(wantHelp ? 'help' : (false as unknown as string))
-    .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .exitProcess(false)
-    // Throwing here is what stops yargs: it would otherwise go on to run the command's handler
-    // after a validation failure (an unknown flag, a missing argument).
-    .fail((msg, err) => {
-      throw err ?? new RuntimeError(msg);
-    });
-  await parser.parseAsync();
 }
 
 function knownCommand(commands: CommandModule<any, any>[], name: string): boolean {
