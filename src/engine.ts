@@ -17,7 +17,15 @@ export const BUN_EXECUTABLE = typeof __BUN_EXECUTABLE__ === 'boolean' && __BUN_E
  * dist/ of this installation, where nsexec.so lives: next to the executable, or next to the
  * bundles (the executable's own __dirname is a virtual file system).
  */
-export const DIST_DIR = BUN_EXECUTABLE ? dirname(process.execPath) : __dirname;
+export const DIST_DIR = process.env._RUNCTS_DIST_DIR || (BUN_EXECUTABLE ? dirname(process.execPath) : __dirname);
+
+/**
+ * The environment that tells the container init where this installation is: it runs from a
+ * detached mount of the executable (sealed-node.ts), whose path says nothing about dist/.
+ */
+export function initDistEnv(): Record<string, string> {
+  return { _RUNCTS_DIST_DIR: DIST_DIR };
+}
 
 /** Arguments after the engine binary that make it run the container init. */
 export function initArgs(): string[] {

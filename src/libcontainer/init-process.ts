@@ -27,7 +27,7 @@ import { decodeMessage, encodeMessage, type InitConfig, type InitMessage } from 
 import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
 import { RuntimeError } from './errors';
 import { mountSourceLines } from './mount-sources';
-import { DIST_DIR, initArgs } from '../engine';
+import { DIST_DIR, initArgs, initDistEnv } from '../engine';
 
 export { DIST_DIR };
 
@@ -121,7 +121,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
     argv0: 'runc-ts-init',
     stdio,
-    env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...traceEnv() },
+    env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...initDistEnv(), ...traceEnv() },
     cwd: o.config.bundle,
   });
   closeSync(sync.theirs);
