@@ -5,7 +5,7 @@
 //   node bench/trace.mjs FILE                       print FILE
 //   node bench/trace.mjs --run N [runc-ts args...]  run `runc-ts args` N times traced, print the median timeline
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,10 +52,14 @@ if (args[0] === '--run') {
   const runs = [];
   for (let i = 0; i < n; i++) {
     const argv = args.slice(2).map((a) => a.replaceAll('{i}', String(i)));
+    // stderr to a file: a created container's init inherits it, and a pipe would keep
+    // spawnSync waiting until the container exits.
+    const err = openSync(join(dir, 'stderr'), 'w');
     const t0 = Date.now();
-    const r = spawnSync(bin, argv, { env: { ...process.env, RUNC_TS_TRACE: file }, stdio: 'inherit' });
+    const r = spawnSync(bin, argv, { env: { ...process.env, RUNC_TS_TRACE: file }, stdio: ['ignore', 'ignore', err] });
     const total = Date.now() - t0;
-    if (r.status !== 0) throw new Error(`runc-ts ${argv.join(' ')}: exit ${r.status}`);
+    closeSync(err);
+    if (r.status !== 0) throw new Error(`runc-ts ${argv.join(' ')}: exit ${r.status}: ${readFileSync(join(dir, 'stderr'), 'utf8')}`);
     const [events] = parse(readFileSync(file, 'utf8'));
     rmSync(file);
     runs.push({ events, total });

@@ -56,11 +56,13 @@ const LAZY = {
   'src/seccomp/compile.ts': 'seccomp-compile',
   'src/seccomp/features.ts': 'seccomp-features',
 };
+// Packages required lazily (execa for hooks, yargs for all but the everyday commands): chunks too.
+const PACKAGE_CHUNKS = { execa: 'execa', 'yargs/yargs': 'yargs' };
 const lazyChunks = {
   name: 'lazy-chunks',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind === 'require-call' && args.path === 'execa') return { path: './execa.cjs', external: true };
+      if (args.kind === 'require-call' && args.path in PACKAGE_CHUNKS) return { path: `./${PACKAGE_CHUNKS[args.path]}.cjs`, external: true };
       if (args.kind !== 'require-call' || !args.path.startsWith('.')) return undefined;
       const rel = join(args.resolveDir, args.path).slice(root.length + 1) + '.ts';
       return LAZY[rel] ? { path: `./${LAZY[rel]}.cjs`, external: true } : undefined;
@@ -75,6 +77,7 @@ await Promise.all([
   // dbus-next's optional X11 session-bus discovery (never used: we pass the address) stays out.
   build({ ...common, external: ['koffi', 'x11'], entryPoints: [join(root, 'src/cgroups/systemd-worker.ts')], outfile: join(dist, 'systemd-worker.cjs') }),
   build({ ...common, stdin: { contents: "export { execa } from 'execa';", resolveDir: root, loader: 'js' }, outfile: join(dist, 'execa.cjs') }),
+  build({ ...common, stdin: { contents: "module.exports = require('yargs/yargs');", resolveDir: root, loader: 'js' }, outfile: join(dist, 'yargs.cjs') }),
 ]);
 
 // The loader with the code cache; stale caches go (V8 would reject them anyway).
@@ -88,24 +91,28 @@ execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'systemd
 // The Node engine's entry (bin/runc-ts runs it with RUNC_TS_ENGINE=node or without Bun).
 writeAtomic(join(dist, 'node.cjs'), "'use strict';\nrequire('./boot.cjs')('runc-ts.cjs');\n");
 
-// 3. The Bun engine: one executable holding the CLI and the init (koffi's addon stays in node_modules), its code
-// precompiled to bytecode (no parsing at start-up). Bun comes from the npm registry
-// (optionalDependencies @oven/bun-linux-*); without it, bin/runc-ts runs the Node bundles.
+// 3. The Bun engine: one executable holding the same bundles as the Node engine, each
+// precompiled to bytecode (no parsing at start-up) and embedded as a file of its own: a command
+// loads the CLI bundle and only the chunks it requires, the container init only init.cjs.
+// (One bundle of everything cost every call and every init ~2 ms and ~8 MiB to load.) koffi's
+// addon stays in node_modules. Bun comes from the npm registry (optionalDependencies
+// @oven/bun-linux-*); without it, bin/runc-ts runs the Node bundles.
 const bun = findBun();
 const exe = join(dist, 'runc-ts-bun');
 if (bun) {
-  const defines = { __VERSION__: pkg.version, __COMMIT__: commit, __BUN_EXECUTABLE__: true };
+  // The executable's entry: the init when spawnInit started it ($_RUNCTS_INITPIPE set), the CLI
+  // otherwise.
+  writeAtomic(join(dist, 'bun-entry.cjs'), "'use strict';\nif (process.env._RUNCTS_INITPIPE) require('./init.cjs');\nelse require('./runc-ts.cjs');\n");
+  const chunks = ['runc-ts', 'init', ...Object.values(LAZY), ...Object.values(PACKAGE_CHUNKS), 'systemd-worker'].map((n) => `${n}.cjs`);
   execFileSync(bun, [
-    'build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax',
+    'build', '--compile', '--bytecode', '--format=cjs',
     // Docker starts the runtime in the bundle directory: no .env or bunfig.toml from there.
     '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
-    ...Object.entries(defines).flatMap(([k, v]) => ['--define', `${k}=${JSON.stringify(v)}`]),
-    // The systemd driver's D-Bus worker thread is a second entry point of the executable
-    // (src/cgroups/systemd-client.ts starts it as ./cgroups/systemd-worker.ts); dbus-next's
-    // optional X11 bus discovery is never used.
-    '--external', 'x11',
-    join(root, 'src', 'engine-entry.ts'), join(root, 'src', 'cgroups', 'systemd-worker.ts'), '--outfile', exe + '.tmp',
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // The bundles require each other by relative path: resolved among the embedded files at
+    // run time, not bundled again.
+    '--external', './*.cjs', '--external', 'koffi', '--external', 'x11',
+    'bun-entry.cjs', ...chunks, '--outfile', exe + '.tmp',
+  ], { cwd: dist, stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(exe + '.tmp', exe);
 } else {
   rmSync(exe, { force: true });

@@ -1,17 +1,17 @@
 // Which JavaScript engine runs runc-ts, and how the container init is started with it.
 //
 // Two builds of the same sources (scripts/build.mjs):
-// - the default: one Bun executable (dist/runc-ts-bun, `bun build --compile --bytecode`)
-//   holding the CLI and the init; it starts in a few milliseconds. koffi's addon stays in
-//   node_modules (Bun would extract an embedded one to a temporary file on every start);
-// - the Node bundles (dist/*.cjs, RUNC_TS_ENGINE=node or no Bun on the machine).
+// - the Node bundles (dist/*.cjs: the CLI, the init and lazily required chunks), run by node
+//   with RUNC_TS_ENGINE=node or when there is no Bun on the machine;
+// - the default: one Bun executable (dist/runc-ts-bun, `bun build --compile --bytecode`) that
+//   embeds those same bundles, each as a file of its own, as bytecode; it starts in a few
+//   milliseconds. koffi's addon stays in node_modules (Bun would extract an embedded one to a
+//   temporary file on every start).
 // bin/runc-ts picks one; the init always runs on the engine the CLI runs on.
 import { dirname, join } from 'node:path';
 
-declare const __BUN_EXECUTABLE__: boolean | undefined;
-
-/** True inside the compiled Bun executable (a build-time constant). */
-export const BUN_EXECUTABLE = typeof __BUN_EXECUTABLE__ === 'boolean' && __BUN_EXECUTABLE__;
+/** True inside the compiled Bun executable: its files live in Bun's virtual /$bunfs. */
+export const BUN_EXECUTABLE = !!process.versions.bun && __dirname.startsWith('/$bunfs/');
 
 /**
  * dist/ of this installation, where nsexec.so lives: next to the executable, or next to the
@@ -29,7 +29,7 @@ export function initDistEnv(): Record<string, string> {
 
 /** Arguments after the engine binary that make it run the container init. */
 export function initArgs(): string[] {
-  // The executable becomes the init when $_RUNCTS_INITPIPE is set (src/engine-entry.ts).
+  // The executable becomes the init when $_RUNCTS_INITPIPE is set (dist/bun-entry.cjs).
   return BUN_EXECUTABLE ? [] : [join(DIST_DIR, 'boot.cjs'), 'init.cjs'];
 }
 

@@ -29,12 +29,11 @@ export type SystemdClient = Sync<Ops> & {
 /**
  * Starts the worker script: from the sources under tsx (tests), the .ts file; next to the Node
  * bundles, the bundled chunk through boot.cjs (the V8 code cache made at build time); under Bun,
- * that chunk, or in a self-contained Bun executable the entry point embedded next to the CLI's
- * (`bun build --compile src/engine-entry.ts src/cgroups/systemd-worker.ts`).
+ * that chunk, which the Bun executable embeds next to the CLI's (scripts/build.mjs).
  */
 function startWorker(workerData: unknown): Worker {
   const file = join(__dirname, 'systemd-worker.cjs');
-  if (process.versions.bun) return new Worker(existsSync(file) ? file : './cgroups/systemd-worker.ts', { workerData });
+  if (process.versions.bun) return new Worker(file, { workerData });
   if (__filename.endsWith('.ts')) {
     const src = JSON.stringify(join(__dirname, 'systemd-worker.ts'));
     return new Worker(`require('tsx/cjs'); require(${src});`, { eval: true, workerData });

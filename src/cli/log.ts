@@ -4,6 +4,7 @@
 import { appendFileSync, closeSync, openSync } from 'node:fs';
 
 import { RuntimeError } from '../libcontainer/errors';
+import { writeStderr } from '../stdio';
 
 export type LogFormat = 'text' | 'json';
 
@@ -49,16 +50,16 @@ export class Logger {
 
   /** The command's one-line error: in the log file (if any) and on stderr. */
   error(msg: string): void {
-    if (this.write('error', msg)) process.stderr.write(msg + '\n');
-    else process.stderr.write(textRecord('error', msg));
+    if (this.write('error', msg)) writeStderr(msg + '\n');
+    else writeStderr(textRecord('error', msg));
   }
 
   warn(msg: string): void {
-    if (!this.write('warning', msg)) process.stderr.write(textRecord('warning', msg));
+    if (!this.write('warning', msg)) writeStderr(textRecord('warning', msg));
   }
 
   debug(msg: string): void {
     if (!this.debugEnabled) return;
-    if (!this.write('debug', msg)) process.stderr.write(textRecord('debug', msg));
+    if (!this.write('debug', msg)) writeStderr(textRecord('debug', msg));
   }
 }

@@ -14,6 +14,8 @@ import { SPEC_VERSION } from '../spec/types';
 import { parseFast } from './fast';
 import { globalOptions, parseWithYargs } from './yargs-cli';
 import { warmUpCgroupMigration } from '../cgroups/warm-up';
+import { trace } from '../trace';
+import { writeStderr, writeStdout } from '../stdio';
 
 declare const __VERSION__: string;
 declare const __COMMIT__: string;
@@ -28,6 +30,7 @@ export interface Context {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  trace(`cli: main (${performance.now().toFixed(1)} ms after exec)`);
   const { globals, command, rest } = splitGlobal(argv);
   // create, run and exec join cgroups: the kernel's grace period for that starts now
   // (cgroups/warm-up.ts), while the command is parsed and the config validated.
@@ -36,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   // runc's lines (its "go: go1.x" line names the engine here).
   if (hasFlag(globals, '--version', '-v')) {
     const engine = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
-    process.stdout.write(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${engine}\n`);
+    writeStdout(`runc-ts version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${engine}\n`);
     return 0;
   }
   // The logger comes first, from the global options as given: the log file exists, and holds
@@ -80,10 +83,11 @@ function knownCommand(commands: CommandModule<any, any>[], name: string): boolea
 
 main(process.argv.slice(2)).then(
   (code) => {
+    trace('cli: command done');
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`runc-ts: ${e?.message ?? e}\n`);
+    writeStderr(`runc-ts: ${e?.message ?? e}\n`);
     process.exitCode = 1;
   },
 );

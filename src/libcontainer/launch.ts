@@ -23,6 +23,7 @@ import { assertSupportedArch } from './sys/arch';
 import { check, kill as sysKill, prctl } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
+import { trace } from '../trace';
 
 /** The named points of a launch where RUNC_TS_FAULT can fail it. */
 export const LAUNCH_STEPS = ['spawn', 'cgroup-apply', 'cgroup-set', 'hooks', 'state-write', 'pid-file'] as const;
@@ -226,10 +227,12 @@ export async function launch(o: LaunchOptions, rb: Rollback): Promise<Launched> 
   if (o.setCgroup) {
     o.setCgroup();
     faultPoint(o.kind, 'cgroup-set');
+    trace('cli: cgroup limits set');
   }
   if (o.writeState) {
     o.writeState(init.pid);
     faultPoint(o.kind, 'state-write');
+    trace('cli: state written');
   }
   if (o.pidFile) {
     writePidFile(o.pidFile, init.pid, rb);

@@ -8,6 +8,7 @@ import { CAPABILITIES } from '../../libcontainer/capabilities';
 import { knownMountOptions } from '../../libcontainer/mount-options';
 import { apparmorEnabled, selinuxEnabled } from '../../libcontainer/supported';
 import { SPEC_VERSION } from '../../spec/types';
+import { writeStdout } from '../../stdio';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -52,7 +53,7 @@ export function infoCommands(ctx: Context): CommandModule<any, any>[] {
         },
         annotations: { 'org.opencontainers.runc-ts.version': VERSION },
       };
-      process.stdout.write(JSON.stringify(out, null, 4) + '\n');
+      writeStdout(JSON.stringify(out, null, 4) + '\n');
     },
   };
   // runc's CRIU-based commands: present so that callers get a clear answer, not "unknown command".

@@ -9,6 +9,7 @@ import { kill as sysKill } from '../../libcontainer/sys/libc';
 import { formatTable } from '../table';
 import { attachConsole } from '../../libcontainer/tty';
 import { trace } from '../../trace';
+import { writeStdout } from '../../stdio';
 
 const idArg = { type: 'string' as const, describe: 'container id' };
 
@@ -106,7 +107,7 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
     builder: (y) => y.positional('id', idArg),
     handler: (a) => {
       const { st, s } = load(ctx.g, a.id);
-      process.stdout.write(JSON.stringify(specState(st, s), null, 2) + '\n');
+      writeStdout(JSON.stringify(specState(st, s), null, 2) + '\n');
     },
   };
 
@@ -121,15 +122,15 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
     handler: (a) => {
       const states = listStates(ctx.g);
       if (a.quiet) {
-        for (const s of states) process.stdout.write(s.id + '\n');
+        for (const s of states) writeStdout(s.id + '\n');
         return;
       }
       if (a.format === 'json') {
-        process.stdout.write(JSON.stringify(states.length ? states : null) + '\n');
+        writeStdout(JSON.stringify(states.length ? states : null) + '\n');
         return;
       }
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
-      process.stdout.write(formatTable(rows));
+      writeStdout(formatTable(rows));
     },
   };
 

@@ -7,6 +7,7 @@ import { RuntimeError } from '../../libcontainer/errors';
 import { containerPids, events, filterPsOutput, parseDuration, pause, resume, resourcesFromFlags, update, type UpdateFlags } from '../../libcontainer/live';
 import type { LinuxResources } from '../../spec/types';
 import { splitGlobal } from '../argv';
+import { writeStdout } from '../../stdio';
 
 const idArg = { type: 'string' as const, describe: 'container id' };
 
@@ -62,7 +63,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
       const id = p.id ?? String(a.id);
       const pids = containerPids(ctx.g, id);
       if (p.format === 'json') {
-        process.stdout.write(JSON.stringify(pids.length ? pids : null) + '\n');
+        writeStdout(JSON.stringify(pids.length ? pids : null) + '\n');
         return;
       }
       if (p.format !== 'table') throw new RuntimeError('invalid format option');
@@ -71,7 +72,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
       if (r.error) throw new RuntimeError(`exec: "ps": ${r.error.message}`);
       const output = (r.stdout ?? '') + (r.stderr ?? '');
       if (r.status !== 0) throw new RuntimeError(`exit status ${r.status ?? 1}: ${output}`);
-      process.stdout.write(filterPsOutput(r.stdout ?? '', pids));
+      writeStdout(filterPsOutput(r.stdout ?? '', pids));
     },
   };
 
@@ -138,7 +139,8 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
         } catch (e: any) {
           throw new RuntimeError(`resources: invalid JSON: ${e.message}`);
         }
-        const validate: typeof import('../../spec/validate') = require('../../spec/validate');
+        // Through spec/load: the validators are a chunk of their own, loaded only here and by create.
+        const validate: typeof import('../../spec/load') = require('../../spec/load');
         try {
           validate.validateLinuxResources(obj, 'resources');
         } catch (e: any) {
@@ -191,7 +193,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
       await events(ctx.g, a.id, {
         stats: !!a.stats,
         intervalMs,
-        write: (line) => process.stdout.write(line + '\n'),
+        write: (line) => writeStdout(line + '\n'),
         error: (m) => ctx.log.error(m),
       });
     },

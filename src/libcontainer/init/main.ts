@@ -19,6 +19,7 @@ import { sendFd } from '../sys/fdpass';
 import { O } from './root';
 import { SyncSocket } from '../sync-socket';
 import { trace } from '../../trace';
+import { writeStderr } from '../../stdio';
 
 const syncFd = Number(process.env._RUNCTS_INITPIPE);
 delete process.env._RUNCTS_INITPIPE;
@@ -41,7 +42,7 @@ function receive<T extends ParentMessage['type']>(...expected: T[]): Extract<Par
 }
 
 function warn(msg: string): void {
-  process.stderr.write(`runc-ts init: warning: ${msg}\n`);
+  writeStderr(`runc-ts init: warning: ${msg}\n`);
 }
 
 /**
@@ -325,7 +326,7 @@ function applyApparmor(profile?: string): void {
 
 function main(): void {
   // koffi and libc load while the CLI is still joining the cgroups, not after the config.
-  trace('init: loaded');
+  trace(`init: loaded (${performance.now().toFixed(1)} ms after exec)`);
   loadLibc();
   trace('init: libc loaded');
   const cfg = receive('config').config;
@@ -342,7 +343,7 @@ try {
     send({ type: 'error', message, ...(typeof e?.errno === 'number' && { errno: e.errno, code: e.code }) });
   } catch {
     // The CLI is gone (after start): stderr is all we have.
-    process.stderr.write(`runc-ts init: ${message}\n`);
+    writeStderr(`runc-ts init: ${message}\n`);
   }
   process.exit(1);
 }
