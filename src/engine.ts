@@ -10,8 +10,11 @@
 // bin/runc-ts picks one; the init always runs on the engine the CLI runs on.
 import { dirname, join } from 'node:path';
 
-/** True inside the compiled Bun executable: its files live in Bun's virtual /$bunfs. */
-export const BUN_EXECUTABLE = !!process.versions.bun && __dirname.startsWith('/$bunfs/');
+/**
+ * True inside the compiled Bun executable, whose entry lives in Bun's virtual /$bunfs (the
+ * bundles embedded next to it keep their build-time paths as __dirname).
+ */
+export const BUN_EXECUTABLE = String((globalThis as { Bun?: { main?: string } }).Bun?.main ?? '').startsWith('/$bunfs/');
 
 /**
  * dist/ of this installation, where nsexec.so lives: next to the executable, or next to the

@@ -3,7 +3,8 @@
 // same engine as the CLI, from the same binary. runc-ts only (runc has no engine).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT_DIR, RUNC_TS, makeRuntime, runcTsEngine } from '../helpers/runtimes';
@@ -41,6 +42,36 @@ test('the container init runs on the engine of the CLI that started it', () => {
   } finally {
     rt.cleanup();
     b.remove();
+  }
+});
+
+// Two start-up defects of koffi's own loader (require('koffi')): it parses the engine binary's
+// ELF header to choose between its glibc and musl builds (~9 ms under Bun), and in the init,
+// whose execPath is a /proc/self/fd path closed by then, it tried the musl build first. The
+// CLI and the init load the addon directly (sys/koffi.ts); the init learns where from
+// $_RUNCTS_DIST_DIR. Seen from the outside: neither opens koffi's JS loader nor its musl build.
+test("neither the CLI nor the init goes through koffi's own loader", () => {
+  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
+  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
+  const rt = makeRuntime('runc-ts');
+  const b = makeBundle((c) => {
+    c.process.terminal = false;
+    c.process.args = ['/bin/true'];
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'runc-ts-strace-'));
+  try {
+    const log = join(dir, 'openat');
+    const r = spawnSync(strace, ['-f', '-qq', '-e', 'trace=openat,open', '-o', log, RUNC_TS, '--root', rt.root, 'run', '--bundle', b.dir, 'koffi-load'], { encoding: 'utf8', timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const opened = readFileSync(log, 'utf8');
+    // The addon was loaded (the run made libc calls), from its glibc build.
+    assert.match(opened, /linux_x64\/koffi\.node|linux_arm64\/koffi\.node/);
+    assert.not.match(opened, /musl_/, 'the musl build of koffi was tried');
+    assert.not.match(opened, /koffi-linux-[a-z0-9]+\/index\.js|node_modules\/koffi\/src\/koffi\/index/, "koffi's JS loader was used");
+  } finally {
+    rt.cleanup();
+    b.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

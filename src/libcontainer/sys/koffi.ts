@@ -2,6 +2,7 @@
 // only and load the module, in one place, on first use: commands that make no foreign call
 // (state, list, kill) never pay for loading it.
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DIST_DIR } from '../../engine';
 
@@ -10,7 +11,7 @@ import { DIST_DIR } from '../../engine';
  * binary's ELF header (glibc or musl) and then wraps a few deprecated names: ~9 ms of every
  * start under Bun (its JS has no bytecode cache), and in the container init, whose execPath
  * is a /proc/self/fd path closed by then, it tries the musl build first. The addon alone loads
- * in ~2.5 ms. Anywhere it is not where npm puts it next to runc-ts (or on musl), koffi's own
+ * in ~1.3 ms. Anywhere it is not where npm puts it next to runc-ts (or on musl), koffi's own
  * loader does the work as before.
  */
 function loadAddon(): typeof Koffi {
@@ -23,7 +24,8 @@ function loadAddon(): typeof Koffi {
   } catch {
     // not installed there, or not loadable on this libc: koffi's loader decides
   }
-  return require('koffi');
+  // Resolved from the installation on disk: the Bun executable's own modules live in /$bunfs.
+  return createRequire(join(DIST_DIR, 'runc-ts.cjs'))('koffi');
 }
 
 let loaded: typeof Koffi | undefined;
