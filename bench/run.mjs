@@ -14,7 +14,8 @@
 //                (GNU time's %M: wait4's ru_maxrss)
 //   docker       `docker run --rm --network none --runtime RT busybox true` on a private dockerd +
 //                containerd (bench/docker.mjs); a default row only where Docker is installed
-// plus the bare engine start-up (`bun -e 0`, `node -e 0`) as the floor runc-ts cannot go under.
+// plus the bare engine start-up (`bun -e 0`, `node -e 0`, and an empty executable compiled
+// like runc-ts's, with its peak RSS) as the floor runc-ts cannot go under.
 // Writes the table to bench/results/<date>.md with a description of the machine.
 // Usage (as root): node bench/run.mjs [rounds=15] [--rows=run,csd,state,exec,parallel,rss,docker]
 //   [--no-node] [--no-write]
@@ -92,11 +93,14 @@ function timeCmd(cmd, argv) {
 }
 /** Peak RSS in KiB of the command and the children it waited for (GNU time %M). */
 function peakRss(rt, argv) {
+  return gnuTimeRss(rt.bin, ['--root', stateRoot(rt), ...argv], envOf(rt), rt.name);
+}
+function gnuTimeRss(cmd, argv, env = process.env, name = cmd) {
   const out = join(work, 'rss');
   const err = openSync(errFile, 'w');
-  const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', out, rt.bin, '--root', stateRoot(rt), ...argv], { cwd: bundle, env: envOf(rt), stdio: ['ignore', 'ignore', err] });
+  const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', out, cmd, ...argv], { cwd: bundle, env, stdio: ['ignore', 'ignore', err] });
   closeSync(err);
-  if (r.status !== 0) throw new Error(`${rt.name} ${argv.join(' ')} failed: ${readFileSync(errFile, 'utf8')}`);
+  if (r.status !== 0) throw new Error(`${name} ${argv.join(' ')} failed: ${readFileSync(errFile, 'utf8')}`);
   return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
 }
 function stateOf(rt, id) {
@@ -144,7 +148,15 @@ const rows = {
   docker: ['`docker run --rm --network none` busybox true (ms)', median],
 };
 const results = new Map(runtimes.map((rt) => [rt.name, Object.fromEntries(Object.keys(rows).map((r) => [r, []]))]));
-const floor = { 'bun -e 0': [], 'node -e 0': [] };
+const floor = { 'bun -e 0': [], 'node -e 0': [], 'an empty `bun build --compile` executable': [] };
+const floorRss = [];
+// What the Bun executable costs before any of runc-ts's code runs: one compiled from `0`.
+let emptyExe;
+if (BUN) {
+  emptyExe = join(work, 'empty-exe');
+  writeFileSync(emptyExe + '.cjs', '0\n');
+  execFileSync(BUN, ['build', '--compile', '--bytecode', '--format=cjs', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', emptyExe + '.cjs', '--outfile', emptyExe], { stdio: 'ignore' });
+}
 
 const sleeper = 'bench-sleeper';
 let docker, dockerVersions;
@@ -193,6 +205,11 @@ try {
       if (i >= 0) for (const [k, v] of Object.entries(r)) results.get(rt.name)[k].push(v);
     }
     if (BUN) { const f = timeCmd(BUN, ['-e', '0']); if (i >= 0) floor['bun -e 0'].push(f); }
+    if (emptyExe) {
+      const f = timeCmd(emptyExe, []);
+      if (i >= 0) floor['an empty `bun build --compile` executable'].push(f);
+      if (i >= 0 && GNU_TIME && ROWS.includes('rss')) floorRss.push(gnuTimeRss(emptyExe, []) / 1024);
+    }
     const f = timeCmd(process.execPath, ['-e', '0']);
     if (i >= 0) floor['node -e 0'].push(f);
     await new Promise((resolve) => setImmediate(resolve));
@@ -217,7 +234,9 @@ for (const [key, [label, summary]] of Object.entries(rows)) {
   });
   md += `| ${label} | ${cells.join(' | ')} | ${base.toFixed(1)} |\n`;
 }
-for (const [k, v] of Object.entries(floor)) if (v.length) md += `| floor: \`${k}\` (ms) | ${median(v).toFixed(1)} |${cols.map(() => ' |').join('').slice(0, -1)}| |\n`;
+const blank = cols.map(() => ' |').join('').slice(0, -1);
+for (const [k, v] of Object.entries(floor)) if (v.length) md += `| floor: ${k.includes('`') ? k : `\`${k}\``} (ms) | ${median(v).toFixed(1)} |${blank}| |\n`;
+if (floorRss.length) md += `| floor: peak RSS of an empty \`bun build --compile\` executable (MiB) | ${median(floorRss).toFixed(1)} |${blank}| |\n`;
 
 const sh = (cmd, a) => { try { return execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return '?'; } };
 const machine = [

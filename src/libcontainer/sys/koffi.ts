@@ -7,25 +7,29 @@ import { join } from 'node:path';
 import { DIST_DIR } from '../../engine';
 
 /**
- * koffi's native addon, required directly. `require('koffi')` finds it by reading the engine
+ * koffi's native addon, loaded directly. `require('koffi')` finds it by reading the engine
  * binary's ELF header (glibc or musl) and then wraps a few deprecated names: ~9 ms of every
  * start under Bun (its JS has no bytecode cache), and in the container init, whose execPath
  * is a /proc/self/fd path closed by then, it tries the musl build first. The addon alone loads
- * in ~1.3 ms. Anywhere it is not where npm puts it next to runc-ts (or on musl), koffi's own
- * loader does the work as before.
+ * in ~1.3 ms. It is looked for in the node_modules of the checkout the bundles were built in
+ * (their __dirname, kept by the Bun executable too, even for a copy of it elsewhere), then of
+ * DIST_DIR (the sources under tsx); failing that (another layout, musl), koffi's own loader
+ * does the work, resolved from the same checkout.
  */
 function loadAddon(): typeof Koffi {
   const arch = process.arch;
-  try {
-    // process.dlopen rather than require: no module resolution (Bun scans the directories).
-    const addon = { exports: {} as any };
-    process.dlopen(addon, join(DIST_DIR, '..', 'node_modules', '@koromix', `koffi-linux-${arch}`, `linux_${arch}`, 'koffi.node'));
-    if (typeof addon.exports?.load === 'function') return addon.exports;
-  } catch {
-    // not installed there, or not loadable on this libc: koffi's loader decides
+  for (const dir of new Set([__dirname, DIST_DIR])) {
+    try {
+      // process.dlopen rather than require: no module resolution (Bun scans the directories).
+      const addon = { exports: {} as any };
+      process.dlopen(addon, join(dir, '..', 'node_modules', '@koromix', `koffi-linux-${arch}`, `linux_${arch}`, 'koffi.node'));
+      if (typeof addon.exports?.load === 'function') return addon.exports;
+    } catch {
+      // not installed there, or not loadable on this libc
+    }
   }
-  // Resolved from the installation on disk: the Bun executable's own modules live in /$bunfs.
-  return createRequire(join(DIST_DIR, 'runc-ts.cjs'))('koffi');
+  // From our own file's place on disk: the Bun executable's modules are in /$bunfs for require.
+  return createRequire(__filename)('koffi');
 }
 
 let loaded: typeof Koffi | undefined;
