@@ -5,7 +5,8 @@
 // only: commands that merely read the cgroup (state, ps, events, pause) never load D-Bus.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../lazy-builtins';
 import type { BusOptions } from './systemd-dbus';
 import type { SystemdBus } from './systemd-dbus';
 
@@ -33,6 +34,7 @@ export type SystemdClient = Sync<Ops> & {
  */
 function startWorker(workerData: unknown): Worker {
   const file = join(__dirname, 'systemd-worker.cjs');
+  const { Worker } = workerThreads();
   if (process.versions.bun) return new Worker(file, { workerData });
   if (__filename.endsWith('.ts')) {
     const src = JSON.stringify(join(__dirname, 'systemd-worker.ts'));

@@ -3,7 +3,7 @@
 // root: a throwaway `sleep` with the preloaded namespace stage unshares a user namespace, we
 // write its maps, open /proc/<pid>/ns/user and kill it; the fd keeps the namespace alive and
 // goes to the init, which applies it with mount_setattr(MOUNT_ATTR_IDMAP).
-import { spawn } from 'node:child_process';
+import { childProcess } from '../lazy-builtins';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { IDMapping, Spec } from '../spec/types';
@@ -32,7 +32,7 @@ const line = (maps: IDMapping[]) => maps.map((m) => `${m.containerID} ${m.hostID
 
 /** An O_CLOEXEC fd of a new user namespace with these mappings. */
 export async function usernsFd(uid: IDMapping[], gid: IDMapping[]): Promise<number> {
-  const child = spawn('/bin/sleep', ['60'], {
+  const child = childProcess().spawn('/bin/sleep', ['60'], {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: '3' },
   });

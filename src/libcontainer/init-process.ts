@@ -14,7 +14,8 @@
 //   {"type":"hooks-done"} -------------->  createContainer hooks, pivot_root, ...
 //                      <---------------- {"type":"ready"}  (blocks on exec.fifo)
 // The JSON part is typed (init/config.ts): each side fails on a message it does not expect.
-import { spawn, ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../lazy-builtins';
 import { closeSync, writeFileSync } from 'node:fs';
 import { consoleSocketPair } from './tty';
 import { recvFd } from './sys/fdpass';
@@ -118,7 +119,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   // The engine (node, or the compiled Bun executable) from a read-only detached mount
   // (see sealed-node.ts).
   const sealed = o.sealed ? sealedBinaryFd(process.execPath) : -1;
-  const child = spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
+  const child = childProcess().spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
     argv0: 'runc-ts-init',
     stdio,
     env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...initDistEnv(), ...traceEnv() },

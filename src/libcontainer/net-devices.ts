@@ -2,13 +2,13 @@
 // namespace, renamed if asked, with their permanent addresses kept (moving a device between
 // namespaces drops its addresses). Done with iproute2 from the CLI once the namespace exists;
 // when the namespace goes away the kernel returns physical devices to the host's.
-import { execFileSync } from 'node:child_process';
+import { childProcess } from '../lazy-builtins';
 import type { Spec } from '../spec/types';
 import { RuntimeError } from './errors';
 
 function ip(args: string[], what: string): string {
   try {
-    return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return childProcess().execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e: any) {
     throw new RuntimeError(`linux.netDevices: ${what}: ${String(e.stderr || e.message).trim()}`);
   }
@@ -30,7 +30,7 @@ export function moveNetDevices(spec: Spec, pid: number): void {
     const inNs = ['nsenter', `--net=/proc/${pid}/ns/net`, 'ip'];
     const run = (args: string[], what: string) => {
       try {
-        execFileSync(inNs[0]!, [...inNs.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        childProcess().execFileSync(inNs[0]!, [...inNs.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (e: any) {
         throw new RuntimeError(`linux.netDevices: ${what}: ${String(e.stderr || e.message).trim()}`);
       }

@@ -1,6 +1,6 @@
 // ps, pause, resume, update, events: operations on a live container, in runc's dialect.
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../../lazy-builtins';
 import type { CommandModule } from 'yargs';
 import type { Context } from '../main';
 import { RuntimeError } from '../../libcontainer/errors';
@@ -68,7 +68,7 @@ export function liveCommands(ctx: Context): CommandModule<any, any>[] {
       }
       if (p.format !== 'table') throw new RuntimeError('invalid format option');
       const args = p.psArgs.length ? p.psArgs : ['-ef'];
-      const r = spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const r = childProcess().spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       if (r.error) throw new RuntimeError(`exec: "ps": ${r.error.message}`);
       const output = (r.stdout ?? '') + (r.stderr ?? '');
       if (r.status !== 0) throw new RuntimeError(`exit status ${r.status ?? 1}: ${output}`);

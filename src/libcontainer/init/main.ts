@@ -4,7 +4,7 @@
 // This file is its own esbuild bundle (dist/init.cjs): everything is loaded before pivot_root,
 // and nothing the CLI needs (yargs, validators) is loaded here.
 import { closeSync, existsSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../../lazy-builtins';
 import type { Hook, HookName } from '../../spec/types';
 import { hookEnv, hookFailure } from '../hooks';
 import { decodeMessage, encodeMessage, type InitConfig, type InitMessage, type ParentMessage } from './config';
@@ -50,7 +50,7 @@ function warn(msg: string): void {
  * the rootfs for createContainer, process.cwd for startContainer (as runc).
  */
 function runHook(kind: HookName, h: Hook, state: object): void {
-  const r = spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
+  const r = childProcess().spawnSync(h.path, (h.args ?? [h.path]).slice(1), {
     argv0: h.args?.[0] ?? h.path,
     input: JSON.stringify(state),
     env: hookEnv(h),
