@@ -16,6 +16,7 @@
 // The JSON part is typed (init/config.ts): each side fails on a message it does not expect.
 import type { ChildProcess } from 'node:child_process';
 import { childProcess } from '../lazy-builtins';
+import { check, fcntl } from './sys/libc';
 import { closeSync, writeFileSync } from 'node:fs';
 import { consoleSocketPair } from './tty';
 import { recvFd } from './sys/fdpass';
@@ -85,6 +86,18 @@ function writeIdMap(pid: number, file: 'uid_map' | 'gid_map', maps: IDMapping[] 
   }
 }
 
+/**
+ * The child execs /proc/self/fd/<n> after spawn has put stdio[i] at fd i: an fd of ours numbered
+ * below stdio.length would by then be another file (an idmapped mount's user namespace, the
+ * fifo...) and execve fail with EACCES. Moved above that range (still close-on-exec).
+ */
+export function aboveStdio(fd: number, count: number): number {
+  if (fd < 0 || fd >= count) return fd;
+  const moved = check(fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, count), 'dup the sealed engine binary');
+  closeSync(fd);
+  return moved;
+}
+
 export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
   const syncIndex = 3 + o.passFds;
@@ -118,7 +131,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
   // The engine (node, or the compiled Bun executable) from a read-only detached mount
   // (see sealed-node.ts).
-  const sealed = o.sealed ? sealedBinaryFd(process.execPath) : -1;
+  const sealed = o.sealed ? aboveStdio(sealedBinaryFd(process.execPath), stdio.length) : -1;
   const child = childProcess().spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
     argv0: 'runc-ts-init',
     stdio,

@@ -1,5 +1,5 @@
 // The launch path's pieces that need no container: the undo stack, the fault hook, the typed
-// CLI<->init protocol, the state.json loader, the per-architecture table.
+// CLI<->init protocol, the state.json loader, the per-architecture table, the engine binary's fd.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rollback, faultPoint } from '../../src/libcontainer/launch';
@@ -7,6 +7,8 @@ import { decodeMessage, type InitMessage, type ParentMessage } from '../../src/l
 import { parseState, STATE_VERSION } from '../../src/libcontainer/state';
 import { RuntimeError } from '../../src/libcontainer/errors';
 import { assertSupportedArch } from '../../src/libcontainer/sys/arch';
+import { aboveStdio } from '../../src/libcontainer/init-process';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 
 test('Rollback: undoes in reverse, each once; a released resource is not undone again', async () => {
   const done: string[] = [];
@@ -104,6 +106,25 @@ test('architecture: x64 and arm64 have tables, anything else is refused by name'
   assert.is(assertSupportedArch('x64').sys.pivot_root, 155);
   assert.is(assertSupportedArch('arm64').sys.pivot_root, 41);
   assert.throws(() => assertSupportedArch('riscv64'), /unsupported architecture riscv64/);
+});
+
+// The init is spawned as /proc/self/fd/<n> of the sealed engine binary, resolved in the child
+// after stdio[i] was put at fd i: n below stdio's length named another file there (an idmapped
+// mount's user namespace) and execve failed with EACCES (seen in the conformance run).
+test('the engine binary fd is moved above the fds the init gets as stdio', () => {
+  const fd = openSync('/proc/self/exe', 'r');
+  const ino = fstatSync(fd).ino;
+  const moved = aboveStdio(fd, fd + 10);
+  try {
+    assert.ok(moved >= fd + 10, `fd ${moved} is not above ${fd + 10}`);
+    assert.is(fstatSync(moved).ino, ino);
+    assert.throws(() => fstatSync(fd), /EBADF/);
+  } finally {
+    closeSync(moved);
+  }
+  const high = openSync('/proc/self/exe', 'r');
+  assert.is(aboveStdio(high, 3), high, 'an fd already above stdio stays');
+  closeSync(high);
 });
 
 test.run();
