@@ -3,7 +3,7 @@
 // "ready", waits on exec.fifo for `start`, and execve()s the container's program.
 // This file is its own esbuild bundle (dist/init.cjs): everything is loaded before pivot_root,
 // and nothing the CLI needs (yargs, validators) is loaded here.
-import { closeSync, existsSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { childProcess } from '../../lazy-builtins';
 import type { Hook, HookName } from '../../spec/types';
 import { hookEnv, hookFailure } from '../hooks';
