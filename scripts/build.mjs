@@ -4,7 +4,7 @@
 // the native namespace stage (native/nsexec.c) compiled from source for this machine.
 import { build as esbuild } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,7 +88,7 @@ execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'init.cj
 // Likewise the systemd driver's worker thread (it is terminated, not exited, with the CLI).
 execFileSync(process.execPath, [join(dist, 'boot.cjs'), '--precompile', 'systemd-worker.cjs']);
 
-// The Node engine's entry (bin/runc-ts runs it with RUNC_TS_ENGINE=node or without Bun).
+// The Node engine's entry (dist/runc-ts runs it with RUNC_TS_ENGINE=node or without Bun).
 writeAtomic(join(dist, 'node.cjs'), "'use strict';\nrequire('./boot.cjs')('runc-ts.cjs');\n");
 
 // 3. The Bun engine: one executable holding the same bundles as the Node engine, each
@@ -96,7 +96,7 @@ writeAtomic(join(dist, 'node.cjs'), "'use strict';\nrequire('./boot.cjs')('runc-
 // loads the CLI bundle and only the chunks it requires, the container init only init.cjs.
 // (One bundle of everything cost every call and every init ~2 ms and ~8 MiB to load.) koffi's
 // addon stays in node_modules. Bun comes from the npm registry (optionalDependencies
-// @oven/bun-linux-*); without it, bin/runc-ts runs the Node bundles.
+// @oven/bun-linux-*); without it, dist/runc-ts runs the Node bundles.
 const bun = findBun();
 const exe = join(dist, 'runc-ts-bun');
 if (bun) {
@@ -118,6 +118,18 @@ if (bun) {
   rmSync(exe, { force: true });
   console.warn('build: no Bun in node_modules/@oven (optional dependency): runc-ts runs on Node');
 }
+
+// dist/runc-ts, what bin/runc-ts (a symlink) points at: the Bun executable itself, so that a
+// call is one exec (it becomes node itself for RUNC_TS_ENGINE=node: src/cli/node-engine.ts);
+// without Bun, a sh launcher of the Node bundles. Replaced atomically, like the bundles.
+const entry = join(dist, 'runc-ts');
+rmSync(entry + '.tmp', { force: true });
+if (bun) {
+  symlinkSync('runc-ts-bun', entry + '.tmp');
+} else {
+  writeFileSync(entry + '.tmp', '#!/bin/sh\n# runc-ts on Node (no Bun build): exec keeps the pid.\nexec node "$(dirname "$(readlink -f "$0")")/node.cjs" "$@"\n', { mode: 0o755 });
+}
+renameSync(entry + '.tmp', entry);
 
 function findBun() {
   const arch = { x64: 'x64', arm64: 'aarch64' }[process.arch];

@@ -7,7 +7,9 @@
 //   embeds those same bundles, each as a file of its own, as bytecode; it starts in a few
 //   milliseconds. koffi's addon stays in node_modules (Bun would extract an embedded one to a
 //   temporary file on every start).
-// bin/runc-ts picks one; the init always runs on the engine the CLI runs on.
+// bin/runc-ts is a symlink to dist/runc-ts: the Bun executable (which becomes node for
+// RUNC_TS_ENGINE=node), or without Bun a sh launcher of the Node bundles. The init always runs
+// on the engine the CLI runs on.
 import { dirname, join } from 'node:path';
 
 /**

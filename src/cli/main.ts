@@ -16,6 +16,8 @@ import { globalOptions, parseWithYargs } from './yargs-cli';
 import { warmUpCgroupMigration } from '../cgroups/warm-up';
 import { trace } from '../trace';
 import { writeStderr, writeStdout } from '../stdio';
+import { BUN_EXECUTABLE } from '../engine';
+import { execNodeEngine } from './node-engine';
 
 declare const __VERSION__: string;
 declare const __COMMIT__: string;
@@ -30,6 +32,7 @@ export interface Context {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (BUN_EXECUTABLE && process.env.RUNC_TS_ENGINE === 'node') execNodeEngine(argv);
   trace(`cli: main (${performance.now().toFixed(1)} ms after exec)`);
   const { globals, command, rest } = splitGlobal(argv);
   // create, run and exec join cgroups: the kernel's grace period for that starts now

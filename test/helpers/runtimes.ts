@@ -16,8 +16,9 @@ export function runcTsEngine(): 'bun' | 'node' {
 }
 
 /**
- * What bin/runc-ts (a sh launcher) execs, as argv: for tools that follow one program and stop
- * at its execve (strace -b execve in the fault suite) the launcher itself is in the way.
+ * The engine bin/runc-ts ends up running, as argv: for tools that follow one program and stop
+ * at its execve (strace -b execve in the fault suite), an exec on the way (the Bun executable
+ * becoming node for RUNC_TS_ENGINE=node) is in the way.
  */
 export function runcTsEngineArgv(): string[] {
   return runcTsEngine() === 'bun' ? [join(ROOT_DIR, 'dist', 'runc-ts-bun')] : [process.execPath, join(ROOT_DIR, 'dist', 'node.cjs')];

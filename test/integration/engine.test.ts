@@ -75,4 +75,26 @@ test("neither the CLI nor the init goes through koffi's own loader", () => {
   }
 });
 
+// bin/runc-ts used to be a sh launcher that exec'd the engine: one more exec on every call
+// (~0.8 ms, four calls per Docker container). It is a symlink to dist/runc-ts, the Bun
+// executable itself, which becomes node in place when asked for the Node engine.
+test('a call is one exec of the Bun executable; RUNC_TS_ENGINE=node execs node in place', () => {
+  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
+  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
+  const execs = (env: Record<string, string>) => {
+    const r = spawnSync(strace, ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', RUNC_TS, '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.is(r.status, 0, r.stderr);
+    return [...r.stderr.matchAll(/execve\("([^"]+)"[^\n]*= 0/g)].map((m) => m[1]);
+  };
+  if (existsSync(BUN_EXE)) {
+    assert.equal(execs({ RUNC_TS_ENGINE: '' }), [RUNC_TS]);
+    const viaNode = execs({ RUNC_TS_ENGINE: 'node' });
+    assert.is(viaNode.length, 2, viaNode.join(' '));
+    assert.match(viaNode[1]!, /\/node$/);
+  } else {
+    // No Bun build: dist/runc-ts is a sh launcher of the Node bundles.
+    assert.match(execs({})[1] ?? '', /\/node$/);
+  }
+});
+
 test.run();

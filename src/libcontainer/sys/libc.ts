@@ -100,6 +100,7 @@ export const setsid = fn('int setsid()');
 export const ioctl = fn('int ioctl(int, unsigned long, unsigned long)');
 export const ioctlPtr = fn('int ioctl(int, unsigned long, void *)');
 export const execve = fn('int execve(const char *, const char **, const char **)');
+export const execvp = fn('int execvp(const char *, const char **)');
 export const prlimit = fn('int prlimit(int, int, const void *, void *)');
 export const kill = fn('int kill(int, int)');
 export const getpid = fn('int getpid()');
