@@ -1,5 +1,5 @@
 /*
- * nsexec.c: the only native code of runc-ts, preloaded (LD_PRELOAD) into the container
+ * nsexec.c: the namespace stage of runc-ts, preloaded (LD_PRELOAD) into the container
  * init's `node` process.
  *
  * Why it exists: the kernel refuses unshare(CLONE_NEWUSER) and setns() into a user or time

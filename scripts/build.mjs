@@ -144,10 +144,13 @@ function findBun() {
   }
 }
 
-// 4. The native stage: a constructor preloaded into the init's node (see native/nsexec.c).
-const src = join(root, 'native', 'nsexec.c');
-const so = join(dist, 'nsexec.so');
-if (!existsSync(so) || statSync(so).mtimeMs < statSync(src).mtimeMs) {
-  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', so + '.tmp', src], { stdio: 'inherit' });
-  renameSync(so + '.tmp', so);
+// 4. Native code, compiled for this machine: the namespace stage, a constructor preloaded into
+// the init (native/nsexec.c), and the libc-only addon of `start` and `delete` (native/lite.c).
+for (const [name, out] of [['nsexec.c', 'nsexec.so'], ['lite.c', 'lite.node']]) {
+  const src = join(root, 'native', name);
+  const so = join(dist, out);
+  if (!existsSync(so) || statSync(so).mtimeMs < statSync(src).mtimeMs) {
+    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', so + '.tmp', src], { stdio: 'inherit' });
+    renameSync(so + '.tmp', so);
+  }
 }

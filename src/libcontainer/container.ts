@@ -12,7 +12,8 @@ import { checkNamespaces, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
 import { trace } from '../trace';
 import { STATE_VERSION, StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
-import { SYS, SysError, check, close as sysClose, errno, kill as sysKill, mkfifo, open as openFd, poll, syscall3 } from './sys/libc';
+import { SysError, check, kill as sysKill, mkfifo, open as openFd } from './sys/libc';
+import { lite } from './sys/lite';
 import { checkNetDevices, moveNetDevices } from './net-devices';
 import { idmappedMounts, usernsFd } from './idmap';
 
@@ -329,13 +330,13 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
     throw e;
   }
   let reply: string;
-  const pidfd = syscall3(SYS.pidfd_open, s.pid, 0, 0);
+  const pidfd = lite().pidfdOpen(s.pid);
   try {
     // The pidfd is of the recorded init only if that is still the process at that pid.
     reply = pidfd >= 0 && isInitAlive(s) ? awaitFifoReply(fd, pidfd) : drainFifo(fd).data;
   } finally {
     closeSync(fd);
-    if (pidfd >= 0) sysClose(pidfd);
+    if (pidfd >= 0) closeSync(pidfd);
   }
   if (!reply) throw new RuntimeError('cannot start a container that has stopped', { code: 'BAD_STATE' });
   unlinkSync(st.fifoPath);
@@ -346,20 +347,14 @@ const POLLIN = 0x1, POLLHUP = 0x10;
 
 /** What the init wrote to the fifo, once it closed it (or died). */
 function awaitFifoReply(fd: number, pidfd: number): string {
-  const fds = Buffer.alloc(16); // struct pollfd { int fd; short events; short revents; } [2]
-  fds.writeInt32LE(fd, 0);
-  fds.writeInt16LE(POLLIN, 4);
-  fds.writeInt32LE(pidfd, 8);
-  fds.writeInt16LE(POLLIN, 12);
   let reply = '';
   for (;;) {
-    fds.writeInt16LE(0, 6);
-    fds.writeInt16LE(0, 14);
-    if (poll(fds, 2, -1) < 0) {
-      if (errno() === 4 /* EINTR */) continue;
-      throw new SysError('poll exec fifo', errno());
+    const r = lite().pollIn2(fd, pidfd);
+    if (r < 0) {
+      if (r === -4 /* EINTR */) continue;
+      throw new SysError('poll exec fifo', -r);
     }
-    const fifo = fds.readInt16LE(6), init = fds.readInt16LE(14);
+    const fifo = r & 0xffff, init = r >>> 16;
     if (fifo & (POLLIN | POLLHUP)) {
       // POLLHUP: a writer had it open and closed it (a fifo never opened for writing is quiet).
       const r = drainFifo(fd);
@@ -439,6 +434,15 @@ export function killContainer(g: GlobalOptions, id: string, signal: number, all 
   if ((all && signal === 9) || status === 'paused') cgroupOf(s)?.thaw();
 }
 
+/** kill(2) of a process that may be gone already (then nothing happens); no koffi needed. */
+function killQuietly(pid: number, signal: number): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone, or not ours to signal: delete goes on, as runc's does
+  }
+}
+
 export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
   const st = new StateDir(g.root, id).lock();
   let s: SavedState;
@@ -470,14 +474,14 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
     if (status !== 'stopped') {
       // pid 0: a `create` that died before its init was known ("creating"); never kill(0, ...),
       // which would hit our own process group.
-      if (s.pid > 0) sysKill(s.pid, 9);
+      if (s.pid > 0) killQuietly(s.pid, 9);
       // Without its own pid namespace a container's other processes outlive the init.
       const ownPidNs = !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path) && (s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
-      if ((!ownPidNs || status === 'creating') && cg) for (const p of cgroupPids(cg)) if (p > 0) sysKill(p, 9);
+      if ((!ownPidNs || status === 'creating') && cg) for (const p of cgroupPids(cg)) if (p > 0) killQuietly(p, 9);
       if (status === 'paused') cg?.thaw();
       await waitGone(s.pid, 5000);
     } else if (cg && !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path)) {
-      for (const p of cgroupPids(cg)) sysKill(p, 9);
+      for (const p of cgroupPids(cg)) killQuietly(p, 9);
     }
     if (cg) await destroyCgroup(cg);
     try {

@@ -21,6 +21,7 @@ import { NS_FILE, type NamespacePlan } from './namespaces';
 import { deliverListener, usesNotify } from './seccomp-listener';
 import { assertSupportedArch } from './sys/arch';
 import { check, kill as sysKill, prctl } from './sys/libc';
+import { lite } from './sys/lite';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 import { trace } from '../trace';
@@ -261,6 +262,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits (up to `ms`) until `pid` has exited; a zombie counts as gone (its parent reaps it). */
 export async function waitGone(pid: number, ms: number): Promise<void> {
   if (!pid) return;
+  // A pidfd is readable once the process has exited (zombie or reaped): one poll, no loop.
+  const pidfd = lite().pidfdOpen(pid);
+  if (pidfd === -3 /* ESRCH */) return;
+  if (pidfd >= 0) {
+    try {
+      for (let r = -4; r === -4 /* EINTR */; ) r = lite().pollIn2(pidfd, pidfd, ms);
+    } finally {
+      closeSync(pidfd);
+    }
+    return;
+  }
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (!existsSync(`/proc/${pid}`)) return;

@@ -6,7 +6,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../spec/types';
-import { flock, check } from './sys/libc';
+import { SysError } from './sys/libc';
+import { lite } from './sys/lite';
 import { RuntimeError } from './errors';
 import { parseJsonObject } from '../spec/json';
 import { unmountLeftovers } from './sealed-node';
@@ -105,7 +106,11 @@ export class StateDir {
       if (e.code === 'ENOENT') throw new RuntimeError('container does not exist', { code: 'NOT_FOUND' });
       throw e;
     }
-    check(flock(this.lockFd, 2 /* LOCK_EX */), `lock ${this.dir}`);
+    const r = lite().flock(this.lockFd, 2 /* LOCK_EX */);
+    if (r < 0) {
+      this.unlock();
+      throw new SysError(`lock ${this.dir}`, -r);
+    }
     return this;
   }
 

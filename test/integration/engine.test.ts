@@ -7,13 +7,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT_DIR, RUNC_TS, makeRuntime, runcTsEngine } from '../helpers/runtimes';
+import { ROOT_DIR, RUNC_TS, makeRuntime, runcTsEngine, runcTsEngineArgv } from '../helpers/runtimes';
 import { makeBundle } from '../helpers/bundle';
 
 const BUN_EXE = join(ROOT_DIR, 'dist', 'runc-ts-bun');
 const versionWith = (env: Record<string, string>) => spawnSync(RUNC_TS, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
 /** The node bin/runc-ts runs with RUNC_TS_ENGINE=node: the first `node` on PATH. */
 const nodeOnPath = () => spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim();
+/** strace, which scripts/install.sh installs: its absence fails the test rather than skipping it. */
+function straceBin(): string {
+  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
+  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
+  return strace;
+}
 
 test('--version names the engine: Bun by default once built, Node with RUNC_TS_ENGINE=node', () => {
   const node = versionWith({ RUNC_TS_ENGINE: 'node' });
@@ -51,8 +57,7 @@ test('the container init runs on the engine of the CLI that started it', () => {
 // CLI and the init load the addon directly (sys/koffi.ts); the init learns where from
 // $_RUNCTS_DIST_DIR. Seen from the outside: neither opens koffi's JS loader nor its musl build.
 test("neither the CLI nor the init goes through koffi's own loader", () => {
-  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
-  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
+  const strace = straceBin();
   const rt = makeRuntime('runc-ts');
   const b = makeBundle((c) => {
     c.process.terminal = false;
@@ -79,8 +84,7 @@ test("neither the CLI nor the init goes through koffi's own loader", () => {
 // (~0.8 ms, four calls per Docker container). It is a symlink to dist/runc-ts, the Bun
 // executable itself, which becomes node in place when asked for the Node engine.
 test('a call is one exec of the Bun executable; RUNC_TS_ENGINE=node execs node in place', () => {
-  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
-  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
+  const strace = straceBin();
   const execs = (env: Record<string, string>) => {
     const r = spawnSync(strace, ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', RUNC_TS, '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
     assert.is(r.status, 0, r.stderr);
@@ -94,6 +98,36 @@ test('a call is one exec of the Bun executable; RUNC_TS_ENGINE=node execs node i
   } else {
     // No Bun build: dist/runc-ts is a sh launcher of the Node bundles.
     assert.match(execs({})[1] ?? '', /\/node$/);
+  }
+});
+
+// koffi's addon (with its libstdc++) cost `start` and `delete` ~1.7 ms to load for a flock, a
+// pidfd and a poll: those come from native/lite.c now (src/libcontainer/sys/lite.ts).
+test('start and delete (also of a running container) do not load koffi', () => {
+  const strace = straceBin();
+  const rt = makeRuntime('runc-ts');
+  const b = makeBundle((c) => {
+    c.process.terminal = false;
+    c.process.args = ['sleep', '100'];
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'runc-ts-strace-'));
+  try {
+    const r = rt.detached(['create', '--bundle', b.dir, 'lite']);
+    assert.is(r.status, 0, r.stderr);
+    for (const args of [['start', 'lite'], ['delete', '--force', 'lite']]) {
+      const log = join(dir, args[0]!);
+      // The engine itself (with RUNC_TS_ENGINE=node the Bun executable would load koffi to exec node).
+      const t = spawnSync(strace, ['-f', '-qq', '-e', 'trace=openat,open', '-o', log, ...runcTsEngineArgv(), '--root', rt.root, ...args], { encoding: 'utf8', timeout: 30_000 });
+      assert.is(t.status, 0, t.stderr);
+      const opened = readFileSync(log, 'utf8');
+      assert.not.match(opened, /koffi\.node/, `${args[0]} loaded koffi`);
+      assert.match(opened, /dist\/lite\.node/, `${args[0]} did not load dist/lite.node`);
+    }
+    assert.is(rt.run(['state', 'lite']).status, 1, 'the container is gone');
+  } finally {
+    rt.cleanup();
+    b.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
