@@ -21,6 +21,16 @@ export function waitForExit(pid: number, child: ChildProcess): Promise<number> {
     if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? 128 + signalNumber(child.signalCode));
     return new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
   }
+  // Our grandchild becomes our child (we are its subreaper) only once its parent, our direct
+  // child (nsexec's first process), has exited: until then waitpid fails with ECHILD. That
+  // exit follows the "pid N" line at once, but a loaded machine may run it later (20 parallel
+  // `run`s: one in ~300 exited 255 without a word).
+  const direct = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
+  return direct.then(() => reap(pid));
+}
+
+/** waitpid() of our child `pid` on koffi's worker thread, then its shell status. */
+function reap(pid: number): Promise<number> {
   return new Promise((resolve) => {
     const status = Buffer.alloc(4);
     const wait = () =>

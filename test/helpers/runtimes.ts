@@ -92,3 +92,16 @@ export function waitStatus(rt: Runtime, id: string, want: string, ms = 5000): an
   }
   return s;
 }
+
+/** strace, which scripts/install.sh installs: its absence fails a test rather than skipping it. */
+export function straceBin(): string {
+  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
+  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
+  return strace;
+}
+
+/**
+ * strace options that hold every exit_group of the traced tree for 200 ms: a process that
+ * exits at once on an idle machine (nsexec's first process) exits late, as on a loaded one.
+ */
+export const DELAY_EXITS = ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=exit_group', '-e', 'inject=exit_group:delay_enter=200000'];

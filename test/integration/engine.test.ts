@@ -7,19 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT_DIR, RUNC_TS, makeRuntime, runcTsEngine, runcTsEngineArgv } from '../helpers/runtimes';
+import { ROOT_DIR, RUNC_TS, makeRuntime, runcTsEngine, runcTsEngineArgv, straceBin } from '../helpers/runtimes';
 import { makeBundle } from '../helpers/bundle';
 
 const BUN_EXE = join(ROOT_DIR, 'dist', 'runc-ts-bun');
 const versionWith = (env: Record<string, string>) => spawnSync(RUNC_TS, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
 /** The node bin/runc-ts runs with RUNC_TS_ENGINE=node: the first `node` on PATH. */
 const nodeOnPath = () => spawnSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).stdout.trim();
-/** strace, which scripts/install.sh installs: its absence fails the test rather than skipping it. */
-function straceBin(): string {
-  const strace = spawnSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).stdout.trim();
-  if (!strace) throw new Error('strace is not installed (scripts/install.sh installs it)');
-  return strace;
-}
+
 
 test('--version names the engine: Bun by default once built, Node with RUNC_TS_ENGINE=node', () => {
   const node = versionWith({ RUNC_TS_ENGINE: 'node' });

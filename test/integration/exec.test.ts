@@ -4,8 +4,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, type Runtime, sleep } from '../helpers/runtimes';
+import { DELAY_EXITS, makeRuntime, runtimeNames, type Runtime, sleep, straceBin } from '../helpers/runtimes';
 
 
 const NS = ['pid', 'net', 'ipc', 'uts', 'mnt'];
@@ -51,6 +52,13 @@ for (const name of runtimeNames()) {
     const r = rt.run(['exec', '--env', 'EXTRA=1', id, 'sh', '-c', 'echo "$FROM_CONFIG $EXTRA $(hostname)"; exit 3']);
     assert.is(r.status, 3, r.stderr);
     assert.is(r.stdout, 'yes 1 exec-test\n');
+  });
+
+  // As for `run` (lifecycle.test.ts): the exec'd process' parent, nsexec's first process, may
+  // exit late on a loaded machine; its status must still arrive (it was 255, silently).
+  t('exit code when the exec\'d process\' parent exits late', () => {
+    const r = spawnSync(straceBin(), [...DELAY_EXITS, rt.bin, '--root', rt.root, 'exec', id, 'sh', '-c', 'exit 4'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 4, r.stderr);
   });
 
   t('--user, --cwd, --additional-gids, --cap, --no-new-privs', () => {
