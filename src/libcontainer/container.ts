@@ -349,12 +349,12 @@ const POLLIN = 0x1, POLLHUP = 0x10;
 function awaitFifoReply(fd: number, pidfd: number): string {
   let reply = '';
   for (;;) {
-    const r = lite().pollIn2(fd, pidfd);
-    if (r < 0) {
-      if (r === -4 /* EINTR */) continue;
-      throw new SysError('poll exec fifo', -r);
+    const ready = lite().pollIn2(fd, pidfd);
+    if (ready < 0) {
+      if (ready === -4 /* EINTR */) continue;
+      throw new SysError('poll exec fifo', -ready);
     }
-    const fifo = r & 0xffff, init = r >>> 16;
+    const fifo = ready & 0xffff, init = ready >>> 16;
     if (fifo & (POLLIN | POLLHUP)) {
       // POLLHUP: a writer had it open and closed it (a fifo never opened for writing is quiet).
       const r = drainFifo(fd);
