@@ -151,7 +151,7 @@ function finishAndExec(cfg: InitConfig, opts: { consoleReady?: boolean; afterRea
       check(dup3(cfg.fdSocketFd, listener, O.CLOEXEC), 'drop our seccomp listener');
       send({ type: 'seccomp-listener' });
       const r = receive('seccomp-listener-done', 'seccomp-listener-failed');
-      if (r.type === 'seccomp-listener-failed') throw new Error(r.message);
+      if (r.type === 'seccomp-listener-failed') throw new ReportedByCli(r.message);
       closeSync(listener);
     }
   }
@@ -183,6 +183,9 @@ function finishAndExec(cfg: InitConfig, opts: { consoleReady?: boolean; afterRea
   execve(path, [...args, null] as any, [...env, null] as any);
   throw new SysError(`exec ${args[0]}`, errno());
 }
+
+/** A failure the CLI found and told us of (hooks, the seccomp agent): it reports it, we stop. */
+class ReportedByCli extends Error {}
 
 /** Like runc: HOME, when the config has none, is the user's home in the container's
  * /etc/passwd, or "/" (Docker leaves HOME to the runtime). */
@@ -241,7 +244,7 @@ function createMain(cfg: InitConfig): never {
   trace('init: filesystem ready');
   send({ type: 'hooks' });
   const reply = receive('hooks-done', 'hooks-failed');
-  if (reply.type === 'hooks-failed') throw new Error(reply.message);
+  if (reply.type === 'hooks-failed') throw new ReportedByCli(reply.message);
   // runc enters the rootfs (its mounts set up) at this point: createContainer hooks run there.
   if (chdir(cfg.rootfs) < 0) throw new SysError(`chdir to rootfs ${cfg.rootfs}`, errno());
 
@@ -338,6 +341,8 @@ function main(): void {
 try {
   main();
 } catch (e: any) {
+  // The CLI reports it (and is killing us): a line of ours would only say it twice.
+  if (e instanceof ReportedByCli) process.exit(1);
   const message = String(e?.message ?? e);
   try {
     send({ type: 'error', message, ...(typeof e?.errno === 'number' && { errno: e.errno, code: e.code }) });
