@@ -17,16 +17,18 @@ function shellStatus(s: number): number {
 
 /** The exit status as a shell reports it: the code, or 128 + the signal. */
 export function waitForExit(pid: number, child: ChildProcess): Promise<number> {
-  if (child.pid === pid) {
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? 128 + signalNumber(child.signalCode));
-    return new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
-  }
+  if (child.pid === pid) return childExit(child);
   // Our grandchild becomes our child (we are its subreaper) only once its parent, our direct
   // child (nsexec's first process), has exited: until then waitpid fails with ECHILD. That
   // exit follows the "pid N" line at once, but a loaded machine may run it later (20 parallel
   // `run`s: one in ~300 exited 255 without a word).
-  const direct = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
-  return direct.then(() => reap(pid));
+  return childExit(child).then(() => reap(pid));
+}
+
+/** The shell status of our direct child, once it has exited (at once if it has). */
+function childExit(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? 128 + signalNumber(child.signalCode));
+  return new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
 }
 
 /** waitpid() of our child `pid` on koffi's worker thread, then its shell status. */

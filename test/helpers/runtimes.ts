@@ -100,8 +100,10 @@ export function straceBin(): string {
   return strace;
 }
 
-/**
- * strace options that hold every exit_group of the traced tree for 200 ms: a process that
- * exits at once on an idle machine (nsexec's first process) exits late, as on a loaded one.
- */
-export const DELAY_EXITS = ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=exit_group', '-e', 'inject=exit_group:delay_enter=200000'];
+/** strace options that hold every call of `syscall` in the traced tree for 200 ms. */
+export function straceDelay(syscall: string): string[] {
+  return ['-f', '-qq', '-o', '/dev/null', '-e', `trace=${syscall}`, '-e', `inject=${syscall}:delay_enter=200000`];
+}
+
+/** A process that exits at once on an idle machine (nsexec's first process) exits late, as on a loaded one. */
+export const DELAY_EXITS = straceDelay('exit_group');

@@ -9,7 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, syml
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, straceBin, type Runtime } from '../helpers/runtimes';
+import { makeRuntime, runtimeNames, straceBin, straceDelay, type Runtime } from '../helpers/runtimes';
 import { consoleReceiver, mountPoints, runDetached, scratch, sleep, unlessRuncGap } from '../helpers/security-util';
 
 const HOST_UID = 100000;
@@ -311,9 +311,8 @@ for (const name of runtimeNames()) {
     };
     b.config.linux.cgroupsPath = `/iso-test-${process.pid}-noagent-late`;
     b.write();
-    const delayKills = ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=kill', '-e', 'inject=kill:delay_enter=200000'];
     for (let i = 0; i < 5; i++) {
-      const r = spawnSync(straceBin(), [...delayKills, rt.bin, '--root', rt.root, 'run', '-d', '--bundle', b.dir, id()], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(straceBin(), [...straceDelay('kill'), rt.bin, '--root', rt.root, 'run', '-d', '--bundle', b.dir, id()], { encoding: 'utf8', timeout: 30_000 });
       assertRefused(r, /failed to connect with seccomp agent/, b.config.linux.cgroupsPath);
     }
   });
