@@ -145,12 +145,14 @@ function findBun() {
 }
 
 // 4. Native code, compiled for this machine: the namespace stage, a constructor preloaded into
-// the init (native/nsexec.c), and the libc-only addon of `start` and `delete` (native/lite.c).
-for (const [name, out] of [['nsexec.c', 'nsexec.so'], ['lite.c', 'lite.node']]) {
+// the init (native/nsexec.c), and the libc-only FFI addon (native/ffi.c).
+// (dlsym is in libc from glibc 2.34; older ones have it in libdl.)
+rmSync(join(dist, 'lite.node'), { force: true }); // the addon ffi.node replaced
+for (const [name, out, libs] of [['nsexec.c', 'nsexec.so', []], ['ffi.c', 'ffi.node', ['-ldl']]]) {
   const src = join(root, 'native', name);
   const so = join(dist, out);
   if (!existsSync(so) || statSync(so).mtimeMs < statSync(src).mtimeMs) {
-    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', so + '.tmp', src], { stdio: 'inherit' });
+    execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', so + '.tmp', src, ...libs], { stdio: 'inherit' });
     renameSync(so + '.tmp', so);
   }
 }

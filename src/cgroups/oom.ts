@@ -6,7 +6,7 @@
 //      "oom_kill" counter grows. `count()` reads the counter on both versions.
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { getKoffi } from '../libcontainer/sys/koffi';
+import { ffi } from '../libcontainer/sys/ffi';
 import { CgroupError, parseKeyValues, readOptional, writeFile } from './fsutil';
 
 export interface OomWatcher {
@@ -27,8 +27,7 @@ let eventfdFn: ((init: number, flags: number) => number) | undefined;
 
 function eventfd(flags: number): number {
   if (!eventfdFn) {
-    const koffi = getKoffi();
-    eventfdFn = koffi.load('libc.so.6').func('int eventfd(unsigned int, int)') as (init: number, flags: number) => number;
+    eventfdFn = ffi().func('int eventfd(unsigned int, int)') as (init: number, flags: number) => number;
   }
   const fd = eventfdFn(0, flags);
   if (fd < 0) throw new CgroupError('cgroup: eventfd() failed');

@@ -12,8 +12,7 @@ import { checkNamespaces, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
 import { trace } from '../trace';
 import { STATE_VERSION, StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
-import { SysError, check, kill as sysKill, mkfifo, open as openFd } from './sys/libc';
-import { lite } from './sys/lite';
+import { SysError, check, kill as sysKill, mkfifo, open as openFd, pidfdOpen, pollIn2 } from './sys/libc';
 import { checkNetDevices, moveNetDevices } from './net-devices';
 import { idmappedMounts, usernsFd } from './idmap';
 
@@ -330,7 +329,7 @@ async function releaseInit(st: StateDir, s: SavedState): Promise<void> {
     throw e;
   }
   let reply: string;
-  const pidfd = lite().pidfdOpen(s.pid);
+  const pidfd = pidfdOpen(s.pid);
   try {
     // The pidfd is of the recorded init only if that is still the process at that pid.
     reply = pidfd >= 0 && isInitAlive(s) ? awaitFifoReply(fd, pidfd) : drainFifo(fd).data;
@@ -349,7 +348,7 @@ const POLLIN = 0x1, POLLHUP = 0x10;
 function awaitFifoReply(fd: number, pidfd: number): string {
   let reply = '';
   for (;;) {
-    const ready = lite().pollIn2(fd, pidfd);
+    const ready = pollIn2(fd, pidfd);
     if (ready < 0) {
       if (ready === -4 /* EINTR */) continue;
       throw new SysError('poll exec fifo', -ready);

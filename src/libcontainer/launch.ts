@@ -20,8 +20,7 @@ import type { InitConfig } from './init/config';
 import { NS_FILE, type NamespacePlan } from './namespaces';
 import { deliverListener, usesNotify } from './seccomp-listener';
 import { assertSupportedArch } from './sys/arch';
-import { check, kill as sysKill, prctl } from './sys/libc';
-import { lite } from './sys/lite';
+import { check, kill as sysKill, pidfdOpen, pollIn2, prctl } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 import { trace } from '../trace';
@@ -263,11 +262,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function waitGone(pid: number, ms: number): Promise<void> {
   if (!pid) return;
   // A pidfd is readable once the process has exited (zombie or reaped): one poll, no loop.
-  const pidfd = lite().pidfdOpen(pid);
+  const pidfd = pidfdOpen(pid);
   if (pidfd === -3 /* ESRCH */) return;
   if (pidfd >= 0) {
     try {
-      for (let r = -4; r === -4 /* EINTR */; ) r = lite().pollIn2(pidfd, pidfd, ms);
+      for (let r = -4; r === -4 /* EINTR */; ) r = pollIn2(pidfd, pidfd, ms);
     } finally {
       closeSync(pidfd);
     }

@@ -6,8 +6,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerStatus, Spec } from '../spec/types';
-import { SysError } from './sys/libc';
-import { lite } from './sys/lite';
+import { SysError, flockOrErrno } from './sys/libc';
 import { RuntimeError } from './errors';
 import { parseJsonObject } from '../spec/json';
 import { unmountLeftovers } from './sealed-node';
@@ -106,7 +105,7 @@ export class StateDir {
       if (e.code === 'ENOENT') throw new RuntimeError('container does not exist', { code: 'NOT_FOUND' });
       throw e;
     }
-    const r = lite().flock(this.lockFd, 2 /* LOCK_EX */);
+    const r = flockOrErrno(this.lockFd, 2 /* LOCK_EX */);
     if (r < 0) {
       this.unlock();
       throw new SysError(`lock ${this.dir}`, -r);

@@ -1,7 +1,7 @@
 // Waiting for a container's init to exit without blocking the event loop. A direct child is
 // reaped by the engine; an init in a new pid namespace is our grandchild, reparented to us as
-// a subreaper: a blocking waitpid() runs on koffi's worker thread (an async call), which works
-// alike under Node and Bun (Bun has no libuv poll handle for koffi.node.poll) and never polls.
+// a subreaper: a blocking waitpid() runs on a worker thread (sys/ffi.ts), which works alike
+// under Node and Bun and never polls.
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { waitpid, waitpidAsync } from './sys/libc';
@@ -31,13 +31,13 @@ function childExit(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
 }
 
-/** waitpid() of our child `pid` on koffi's worker thread, then its shell status. */
+/** waitpid() of our child `pid` on a worker thread, then its shell status. */
 function reap(pid: number): Promise<number> {
   return new Promise((resolve) => {
     const status = Buffer.alloc(4);
     const wait = () =>
-      waitpidAsync(pid, status, 0, (_err: unknown, r: number) => {
-        if (r === pid) return resolve(shellStatus(status.readInt32LE(0)));
+      waitpidAsync(pid, 0, (r, s) => {
+        if (r === pid) return resolve(shellStatus(s));
         // Interrupted (EINTR) or failed: see whether it is still there to wait for.
         const again = waitpid(pid, status, 1 /* WNOHANG */);
         if (again === pid) resolve(shellStatus(status.readInt32LE(0)));

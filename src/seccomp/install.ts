@@ -1,30 +1,24 @@
 // Installs a BPF program compiled by compile.ts. Loaded by the container's init, so it stays
-// small: koffi and libc's syscall(), no libseccomp.
+// small: libc's syscall() through sys/ffi.ts, no libseccomp.
 //
 // seccomp(2) filters attach to the calling thread and are inherited across fork and execve.
-// koffi's synchronous calls run on the JS main thread, the one that later calls execve(), so
-// the user's program gets the filter; node's helper threads die at execve(). TSYNC (when the
-// profile asks for it) applies the filter to those threads too.
-// koffi's typings are ESM ("type": "module"); take the types only and require() the CJS build.
-import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
-import koffi from '../libcontainer/sys/koffi';
+// The FFI's synchronous calls run on the JS main thread, the one that later calls execve(), so
+// the user's program gets the filter; the engine's helper threads die at execve(). TSYNC (when
+// the profile asks for it) applies the filter to those threads too.
 import { constants as osConstants } from 'node:os';
+import { ffi } from '../libcontainer/sys/ffi';
 import { BPF_MAXINSNS, FILTER_FLAG, SECCOMP_SET_MODE_FILTER, SOCK_FILTER_SIZE, SYS_SECCOMP } from './constants';
 
-type SyscallFn = (...args: unknown[]) => number | bigint;
+let seccompCall: ((nr: number, op: number, flags: number, prog: Buffer | null) => number | bigint) | undefined;
+const seccomp = (op: number, flags: number, prog: Buffer | null): number =>
+  Number((seccompCall ??= ffi().func('long syscall(long, unsigned int, unsigned int, void *)'))(sysSeccomp(), op, flags >>> 0, prog));
 
-let sys: { call: SyscallFn; fprog: Koffi.TypeObject } | undefined;
-
-function bindings() {
-  if (sys) return sys;
-  const libc = koffi.load('libc.so.6');
-  sys = {
-    // glibc's syscall() is variadic; koffi passes each extra argument with its type.
-    call: libc.func('long syscall(long number, ...)') as SyscallFn,
-    // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
-    fprog: koffi.struct({ len: 'uint16_t', filter: 'void *' }),
-  };
-  return sys;
+/** struct sock_fprog { unsigned short len; struct sock_filter *filter; } for `bpf`. */
+function sockFprog(bpf: Buffer, count: number): Buffer {
+  const fprog = Buffer.alloc(16);
+  fprog.writeUInt16LE(count, 0);
+  fprog.writeBigUInt64LE(ffi().address(bpf), 8);
+  return fprog;
 }
 
 function sysSeccomp(): number {
@@ -50,11 +44,9 @@ export function installSeccomp(bpf: Buffer, flags: number): number {
   if (!Number.isInteger(count) || count === 0 || count > BPF_MAXINSNS) {
     throw new Error(`seccomp: invalid BPF program of ${bpf.length} bytes`);
   }
-  const { call, fprog } = bindings();
-  const prog = { len: count, filter: bpf };
-  const r = Number(call(sysSeccomp(), 'uint', SECCOMP_SET_MODE_FILTER, 'uint', flags >>> 0, koffi.pointer(fprog), prog));
+  const r = seccomp(SECCOMP_SET_MODE_FILTER, flags, sockFprog(bpf, count));
   if (r < 0) {
-    const e = koffi.errno();
+    const e = ffi().errno();
     const hint = e === 13 ? ' (needs no_new_privs or CAP_SYS_ADMIN)' : '';
     throw new SeccompError(`seccomp: loading the filter: ${errnoText(e)}${hint}`, e);
   }
@@ -67,9 +59,8 @@ export function installSeccomp(bpf: Buffer, flags: number): number {
  * nothing, needs no privilege.
  */
 export function kernelSupportsFilterFlags(flags: number): boolean {
-  const { call } = bindings();
-  const r = Number(call(sysSeccomp(), 'uint', SECCOMP_SET_MODE_FILTER, 'uint', flags >>> 0, 'void *', null));
-  return r < 0 && koffi.errno() === 14 /* EFAULT */;
+  const r = seccomp(SECCOMP_SET_MODE_FILTER, flags, null);
+  return r < 0 && ffi().errno() === 14 /* EFAULT */;
 }
 
 function errnoText(e: number): string {

@@ -3,7 +3,7 @@
 // same engine as the CLI, from the same binary. runc-ts only (runc has no engine).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -51,12 +51,15 @@ test('the container init runs on the engine of the CLI that started it', () => {
 // whose execPath is a /proc/self/fd path closed by then, it tried the musl build first. The
 // CLI and the init load the addon directly (sys/koffi.ts); the init learns where from
 // $_RUNCTS_DIST_DIR. Seen from the outside: neither opens koffi's JS loader nor its musl build.
-test("neither the CLI nor the init goes through koffi's own loader", () => {
+// koffi is loaded for libseccomp only (the CLI compiling a seccomp profile), and as the fallback
+// of native/ffi.c.
+test("koffi, when loaded (to compile a seccomp profile), is not loaded through its own loader", () => {
   const strace = straceBin();
   const rt = makeRuntime('runc-ts');
   const b = makeBundle((c) => {
     c.process.terminal = false;
     c.process.args = ['/bin/true'];
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO' }] };
   });
   const dir = mkdtempSync(join(tmpdir(), 'runc-ts-strace-'));
   try {
@@ -64,7 +67,7 @@ test("neither the CLI nor the init goes through koffi's own loader", () => {
     const r = spawnSync(strace, ['-f', '-qq', '-e', 'trace=openat,open', '-o', log, RUNC_TS, '--root', rt.root, 'run', '--bundle', b.dir, 'koffi-load'], { encoding: 'utf8', timeout: 30_000 });
     assert.is(r.status, 0, r.stderr);
     const opened = readFileSync(log, 'utf8');
-    // The addon was loaded (the run made libc calls), from its glibc build.
+    // The addon was loaded (libseccomp compiled the profile), from its glibc build.
     assert.match(opened, /linux_x64\/koffi\.node|linux_arm64\/koffi\.node/);
     assert.not.match(opened, /musl_/, 'the musl build of koffi was tried');
     assert.not.match(opened, /koffi-linux-[a-z0-9]+\/index\.js|node_modules\/koffi\/src\/koffi\/index/, "koffi's JS loader was used");
@@ -96,9 +99,10 @@ test('a call is one exec of the Bun executable; RUNC_TS_ENGINE=node execs node i
   }
 });
 
-// koffi's addon (with its libstdc++) cost `start` and `delete` ~1.7 ms to load for a flock, a
-// pidfd and a poll: those come from native/lite.c now (src/libcontainer/sys/lite.ts).
-test('start and delete (also of a running container) do not load koffi', () => {
+// koffi's addon (with its libstdc++) cost every process that made a libc call ~1.8 ms to load:
+// `start` and `delete`, and create's CLI and container init, both on its critical path. Those
+// calls go through native/ffi.c now (src/libcontainer/sys/ffi.ts). Traced with -f: the init too.
+test('create (its CLI and its init), start, exec and delete of a running container do not load koffi', () => {
   const strace = straceBin();
   const rt = makeRuntime('runc-ts');
   const b = makeBundle((c) => {
@@ -106,19 +110,32 @@ test('start and delete (also of a running container) do not load koffi', () => {
     c.process.args = ['sleep', '100'];
   });
   const dir = mkdtempSync(join(tmpdir(), 'runc-ts-strace-'));
+  const noKoffi = (what: string, text: string) => {
+    assert.not.match(text, /koffi\.node/, `${what} loaded koffi`);
+    assert.match(text, /dist\/ffi\.node/, `${what} did not load dist/ffi.node`);
+  };
   try {
-    const r = rt.detached(['create', '--bundle', b.dir, 'lite']);
-    assert.is(r.status, 0, r.stderr);
-    for (const args of [['start', 'lite'], ['delete', '--force', 'lite']]) {
-      const log = join(dir, args[0]!);
-      // The engine itself (with RUNC_TS_ENGINE=node the Bun executable would load koffi to exec node).
-      const t = spawnSync(strace, ['-f', '-qq', '-e', 'trace=openat,open', '-o', log, ...runcTsEngineArgv(), '--root', rt.root, ...args], { encoding: 'utf8', timeout: 30_000 });
-      assert.is(t.status, 0, t.stderr);
-      const opened = readFileSync(log, 'utf8');
-      assert.not.match(opened, /koffi\.node/, `${args[0]} loaded koffi`);
-      assert.match(opened, /dist\/lite\.node/, `${args[0]} did not load dist/lite.node`);
+    // The CLI alone for create (-f would wait for the init, which lives on); start, exec and delete
+    // with their children. The engine itself: with RUNC_TS_ENGINE=node the Bun executable would
+    // load koffi to exec node.
+    for (const [args, follow] of [[['create', '--bundle', b.dir, 'noffi'], false], [['start', 'noffi'], true], [['exec', 'noffi', 'true'], true], [['delete', '--force', 'noffi'], true]] as const) {
+      const log = join(dir, args[0]);
+      // stderr to a file: create's init keeps it, and a pipe would be waited on until it exits.
+      const err = openSync(log + '.stderr', 'w');
+      const t = spawnSync(strace, [...(follow ? ['-f'] : []), '-qq', '-e', 'trace=openat,open', '-o', log, ...runcTsEngineArgv(), '--root', rt.root, ...args], {
+        timeout: 30_000,
+        stdio: ['ignore', 'ignore', err],
+      });
+      closeSync(err);
+      assert.is(t.status, 0, readFileSync(log + '.stderr', 'utf8'));
+      noKoffi(args[0], readFileSync(log, 'utf8'));
+      if (args[0] === 'create') {
+        // The init, waiting for start: what it has mapped.
+        const pid = JSON.parse(rt.run(['state', 'noffi']).stdout).pid;
+        noKoffi('the init', readFileSync(`/proc/${pid}/maps`, 'utf8'));
+      }
     }
-    assert.is(rt.run(['state', 'lite']).status, 1, 'the container is gone');
+    assert.is(rt.run(['state', 'noffi']).status, 1, 'the container is gone');
   } finally {
     rt.cleanup();
     b.remove();

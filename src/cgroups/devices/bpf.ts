@@ -1,10 +1,11 @@
-// Loading and attaching the device filter with bpf(2), called through koffi (no subprocess, no
-// native build). Attaching replaces whatever device programs the cgroup had: the new one is
+// Loading and attaching the device filter with bpf(2), called through sys/ffi.ts (no
+// subprocess). Attaching replaces whatever device programs the cgroup had: the new one is
 // attached with BPF_F_ALLOW_MULTI first and the old ones detached after, so the cgroup is never
 // without a filter (as runc's LoadAttachCgroupDeviceFilter does).
 import { closeSync, constants, openSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { CgroupError } from '../fsutil';
-import { getKoffi } from '../../libcontainer/sys/koffi';
+import { ffi } from '../../libcontainer/sys/ffi';
 import { DEVICE_FILTER_LICENSE } from './ebpf';
 
 const BPF_PROG_LOAD = 5;
@@ -25,14 +26,13 @@ let sys: { call: SyscallFn; address: (b: Buffer) => bigint; errno: () => number;
 function native() {
   if (sys) return sys;
   // Loaded lazily: most containers on v1/hybrid never need it.
-  const koffi = getKoffi();
-  const libc = koffi.load('libc.so.6');
+  const f = ffi();
   const names: Record<number, string> = {};
-  for (const [k, v] of Object.entries(koffi.os.errno as Record<string, number>)) names[v] ??= k;
+  for (const [k, v] of Object.entries(osConstants.errno as Record<string, number>)) names[v] ??= k;
   sys = {
-    call: libc.func('long syscall(long, ...)'),
-    address: (b: Buffer) => koffi.address(b) as bigint,
-    errno: () => koffi.errno() as number,
+    call: f.func('long syscall(long, int, void *, unsigned int)'),
+    address: (b: Buffer) => f.address(b),
+    errno: () => f.errno(),
     errnoName: (n: number) => names[n] ?? `errno ${n}`,
   };
   return sys;
@@ -42,7 +42,7 @@ function bpf(cmd: number, attr: Buffer, what: string): number {
   const n = native();
   const nr = SYS_BPF[process.arch];
   if (nr === undefined) throw new CgroupError(`cgroup: bpf(2) syscall number unknown for ${process.arch}`);
-  const r = Number(n.call(nr, 'int', cmd, 'void *', attr, 'uint', ATTR_SIZE));
+  const r = Number(n.call(nr, cmd, attr, ATTR_SIZE));
   if (r < 0) {
     const e = n.errno();
     throw new CgroupError(`cgroup: bpf ${what} failed: ${n.errnoName(e)}`, n.errnoName(e));

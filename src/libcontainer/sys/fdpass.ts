@@ -1,6 +1,6 @@
 // Passing file descriptors over unix sockets (SCM_RIGHTS), as runc does for the console
 // (the pty master goes to --console-socket) and the seccomp notify listener.
-import koffi from './koffi';
+import { ffi } from './ffi';
 import { SysError, errno, recvmsg, sendmsg } from './libc';
 import { ARCH } from './arch';
 
@@ -14,9 +14,9 @@ function msghdr(iov: Buffer, control: Buffer): Buffer {
   // struct msghdr { void *name; socklen_t namelen; struct iovec *iov; size_t iovlen;
   //                 void *control; size_t controllen; int flags; }
   const h = Buffer.alloc(M.size);
-  h.writeBigUInt64LE(koffi.address(iov), M.iov);
+  h.writeBigUInt64LE(ffi().address(iov), M.iov);
   h.writeBigUInt64LE(1n, M.iovlen);
-  h.writeBigUInt64LE(koffi.address(control), M.control);
+  h.writeBigUInt64LE(ffi().address(control), M.control);
   h.writeBigUInt64LE(BigInt(control.length), M.controllen);
   return h;
 }
@@ -25,7 +25,7 @@ function msghdr(iov: Buffer, control: Buffer): Buffer {
 export function sendFd(sock: number, name: string, fd: number): void {
   const data = Buffer.from(name || ' ');
   const iov = Buffer.alloc(16);
-  iov.writeBigUInt64LE(koffi.address(data), 0);
+  iov.writeBigUInt64LE(ffi().address(data), 0);
   iov.writeBigUInt64LE(BigInt(data.length), 8);
   const control = Buffer.alloc(C.space);
   control.writeBigUInt64LE(BigInt(C.len), 0);
@@ -40,7 +40,7 @@ export function sendFd(sock: number, name: string, fd: number): void {
 export function recvFd(sock: number): { fd: number; name: string } {
   const data = Buffer.alloc(4096);
   const iov = Buffer.alloc(16);
-  iov.writeBigUInt64LE(koffi.address(data), 0);
+  iov.writeBigUInt64LE(ffi().address(data), 0);
   iov.writeBigUInt64LE(BigInt(data.length), 8);
   const control = Buffer.alloc(C.space);
   const h = msghdr(iov, control);

@@ -1,35 +1,26 @@
-// libc through koffi: the system calls Node does not expose (mount, pivot_root, setns,
-// capset, prctl, execve, ...). Structs are passed as Buffers laid out by hand: it is cheaper
-// to load than declaring koffi struct types, and each layout is a few lines.
-import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
+// libc from JavaScript: the system calls Node does not expose (mount, pivot_root, setns,
+// capset, prctl, execve, ...), declared by their C prototypes and called through ffi.ts
+// (native/ffi.c, or koffi). Structs are passed as Buffers laid out by hand: each layout is a few
+// lines.
 import { constants } from 'node:os';
-import { getKoffi } from './koffi';
+import { ffi } from './ffi';
 import { ARCH } from './arch';
 import { RuntimeError } from '../errors';
 
-// koffi and libc are loaded on the first call, not at start-up: `state`, `list` and `kill`
-// never need them, and loading them costs several milliseconds on every command.
-let libc: Koffi.LibraryHandle | undefined;
-const koffi = getKoffi;
+// The FFI is loaded on the first call, not at start-up: `state`, `list` and `kill` never need it.
 /** A libc function declared from its C prototype when first called. */
 function fn(prototype: string): (...args: any[]) => any {
   let f: ((...args: any[]) => any) | undefined;
-  return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype))(...args);
+  return (...args: any[]) => (f ??= ffi().func(prototype))(...args);
 }
 
-/** Loads koffi and libc now rather than at the first call (the init, while it waits). */
+/** Loads the FFI now rather than at the first call (the init, while it waits). */
 export function loadLibc(): void {
-  libc ??= koffi().load('libc.so.6');
+  ffi();
 }
 
 /** Syscall numbers of this architecture (see arch.ts). */
 export const SYS = ARCH.sys;
-
-/** The same, called on a worker thread (koffi's `.async`): the last argument is the callback. */
-function asyncFn(prototype: string): (...args: any[]) => void {
-  let f: any;
-  return (...args: any[]) => (f ??= (libc ??= koffi().load('libc.so.6')).func(prototype)).async(...args);
-}
 
 const errnoNames: Record<number, string> = {};
 for (const [name, num] of Object.entries(constants.errno)) errnoNames[num as number] = name;
@@ -50,12 +41,12 @@ export function strerror(errno: number): string {
 }
 
 export function errno(): number {
-  return koffi().errno();
+  return ffi().errno();
 }
 
 /** Throws SysError when a libc call returned -1. */
 export function check(ret: number | bigint, what: string): number {
-  if (Number(ret) === -1) throw new SysError(what, koffi().errno());
+  if (Number(ret) === -1) throw new SysError(what, ffi().errno());
   return Number(ret);
 }
 
@@ -117,8 +108,10 @@ export const dup3 = fn('int dup3(int, int, int)');
 export const fcntl = fn('int fcntl(int, int, int)');
 export const waitpid = fn('int waitpid(int, void *, int)');
 export const poll = fn('int poll(void *, unsigned long, int)');
-/** waitpid on koffi's worker thread: `(pid, status, options, (err, ret) => ...)`. */
-export const waitpidAsync = asyncFn('int waitpid(int, void *, int)');
+/** waitpid on a worker thread: `done(result or -errno, status)`. */
+export function waitpidAsync(pid: number, options: number, done: (result: number, status: number) => void): void {
+  ffi().waitpidAsync(pid, options, done);
+}
 export const tcgetattr = fn('int tcgetattr(int, void *)');
 export const tcsetattr = fn('int tcsetattr(int, int, const void *)');
 
@@ -208,4 +201,34 @@ export function describeKey(id: number): string | null {
 
 export function setKeyPerm(id: number, perm: number): number {
   return Number(_keyctlSetperm(SYS.keyctl, 5, id, perm >>> 0));
+}
+
+// The system calls of `start` and `delete` (the per-container lock, waiting on exec.fifo and
+// on the init), returning the result or -errno.
+
+/** flock(2), retried on EINTR. */
+export function flockOrErrno(fd: number, op: number): number {
+  for (;;) {
+    if (flock(fd, op) === 0) return 0;
+    const e = errno();
+    if (e !== 4 /* EINTR */) return -e;
+  }
+}
+
+/** pidfd_open(pid, 0). */
+export function pidfdOpen(pid: number): number {
+  const fd = syscall3(SYS.pidfd_open, pid, 0, 0);
+  return fd < 0 ? -errno() : fd;
+}
+
+/** POLLIN on two fds for up to `timeoutMs` (default: none): revents of `a` in bits 0-15, of `b`
+ * in bits 16-30; 0 on timeout. */
+export function pollIn2(a: number, b: number, timeoutMs = -1): number {
+  const fds = Buffer.alloc(16); // struct pollfd { int fd; short events; short revents; } [2]
+  fds.writeInt32LE(a, 0);
+  fds.writeInt16LE(1 /* POLLIN */, 4);
+  fds.writeInt32LE(b, 8);
+  fds.writeInt16LE(1, 12);
+  if (poll(fds, 2, timeoutMs) < 0) return -errno();
+  return (fds.readUInt16LE(6) & 0xffff) | ((fds.readUInt16LE(14) & 0x7fff) << 16);
 }
