@@ -11,6 +11,7 @@ import { Rollback, launch, waitGone } from './launch';
 import { checkNamespaces, planNamespaces } from './namespaces';
 import { checkSupported } from './supported';
 import { trace } from '../trace';
+import { os } from '../lazy-builtins';
 import { STATE_VERSION, StateDir, deriveStatus, isInitAlive, listIds, ownerOf, processStartTime, type SavedState } from './state';
 import { SysError, check, kill as sysKill, mkfifo, open as openFd, pidfdOpen, pollIn2 } from './sys/libc';
 import { checkNetDevices, moveNetDevices } from './net-devices';
@@ -380,15 +381,17 @@ function drainFifo(fd: number): { data: string; eof: boolean } {
   }
 }
 
-const SIGNALS: Record<string, number> = (() => {
+/** Signal names to numbers, built when a name is first looked up (node:os costs Bun ~0.35 ms). */
+let signals: Record<string, number> | undefined;
+function signalNumbers(): Record<string, number> {
+  if (signals) return signals;
   const m: Record<string, number> = {};
-  const os = require('node:os') as typeof import('node:os');
-  for (const [k, v] of Object.entries(os.constants.signals)) m[k] = v as number;
+  for (const [k, v] of Object.entries(os().constants.signals)) m[k] = v as number;
   m.SIGIOT = 6;
   m.SIGCLD = 17;
   m.SIGPOLL = 29;
-  return m;
-})();
+  return (signals = m);
+}
 
 /** "TERM", "SIGTERM", "15", and "RTMIN+3"-style names, like runc. */
 export function parseSignal(s: string): number {
@@ -405,7 +408,7 @@ export function parseSignal(s: string): number {
     const n = name.startsWith('SIGRTMIN') ? base + Number(rt[1] ?? 0) : base - Number(rt[1] ?? 0);
     if (n >= 34 && n <= 64) return n;
   }
-  const n = SIGNALS[name];
+  const n = signalNumbers()[name];
   if (n === undefined) throw new RuntimeError(`unknown signal "${s}"`);
   return n;
 }

@@ -11,7 +11,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { constants } from 'node:os';
 import type { Process, Spec, State } from '../spec/types';
 import type { CgroupManager } from '../cgroups';
 import { RuntimeError } from './errors';
@@ -24,6 +23,7 @@ import { check, kill as sysKill, pidfdOpen, pollIn2, prctl } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
 import { trace } from '../trace';
+import { os } from '../lazy-builtins';
 
 /** The named points of a launch where RUNC_TS_FAULT can fail it. */
 export const LAUNCH_STEPS = ['spawn', 'cgroup-apply', 'cgroup-set', 'hooks', 'state-write', 'pid-file'] as const;
@@ -247,7 +247,7 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2
 /** Foreground: signals to us go to the launched process until the returned function is called. */
 export function forwardSignals(pid: number): () => void {
   const handlers = FORWARDED.map((s) => {
-    const h = () => sysKill(pid, constants.signals[s]);
+    const h = () => sysKill(pid, os().constants.signals[s]);
     process.on(s, h);
     return [s, h] as const;
   });

@@ -3,11 +3,11 @@
 // a subreaper: a blocking waitpid() runs on a worker thread (sys/ffi.ts), which works alike
 // under Node and Bun and never polls.
 import type { ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { waitpid, waitpidAsync } from './sys/libc';
+import { os } from '../lazy-builtins';
 
 function signalNumber(name: string | null): number {
-  return name ? ((constants.signals as Record<string, number>)[name] ?? 0) : 0;
+  return name ? ((os().constants.signals as Record<string, number>)[name] ?? 0) : 0;
 }
 
 function shellStatus(s: number): number {

@@ -5,8 +5,8 @@
 // The FFI's synchronous calls run on the JS main thread, the one that later calls execve(), so
 // the user's program gets the filter; the engine's helper threads die at execve(). TSYNC (when
 // the profile asks for it) applies the filter to those threads too.
-import { constants as osConstants } from 'node:os';
 import { ffi } from '../libcontainer/sys/ffi';
+import { os } from '../lazy-builtins';
 import { BPF_MAXINSNS, FILTER_FLAG, SECCOMP_SET_MODE_FILTER, SOCK_FILTER_SIZE, SYS_SECCOMP } from './constants';
 
 let seccompCall: ((nr: number, op: number, flags: number, prog: Buffer | null) => number | bigint) | undefined;
@@ -64,6 +64,6 @@ export function kernelSupportsFilterFlags(flags: number): boolean {
 }
 
 function errnoText(e: number): string {
-  const name = Object.entries(osConstants.errno).find(([, v]) => v === e)?.[0];
+  const name = Object.entries(os().constants.errno).find(([, v]) => v === e)?.[0];
   return name ? `${name} (errno ${e})` : `errno ${e}`;
 }

@@ -3,9 +3,9 @@
 // attached with BPF_F_ALLOW_MULTI first and the old ones detached after, so the cgroup is never
 // without a filter (as runc's LoadAttachCgroupDeviceFilter does).
 import { closeSync, constants, openSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { CgroupError } from '../fsutil';
 import { ffi } from '../../libcontainer/sys/ffi';
+import { os } from '../../lazy-builtins';
 import { DEVICE_FILTER_LICENSE } from './ebpf';
 
 const BPF_PROG_LOAD = 5;
@@ -28,7 +28,7 @@ function native() {
   // Loaded lazily: most containers on v1/hybrid never need it.
   const f = ffi();
   const names: Record<number, string> = {};
-  for (const [k, v] of Object.entries(osConstants.errno as Record<string, number>)) names[v] ??= k;
+  for (const [k, v] of Object.entries(os().constants.errno as Record<string, number>)) names[v] ??= k;
   sys = {
     call: f.func('long syscall(long, int, void *, unsigned int)'),
     address: (b: Buffer) => f.address(b),

@@ -2,10 +2,10 @@
 // capset, prctl, execve, ...), declared by their C prototypes and called through ffi.ts
 // (native/ffi.c, or koffi). Structs are passed as Buffers laid out by hand: each layout is a few
 // lines.
-import { constants } from 'node:os';
 import { ffi } from './ffi';
 import { ARCH } from './arch';
 import { RuntimeError } from '../errors';
+import { os } from '../../lazy-builtins';
 
 // The FFI is loaded on the first call, not at start-up: `state`, `list` and `kill` never need it.
 /** A libc function declared from its C prototype when first called. */
@@ -22,8 +22,15 @@ export function loadLibc(): void {
 /** Syscall numbers of this architecture (see arch.ts). */
 export const SYS = ARCH.sys;
 
-const errnoNames: Record<number, string> = {};
-for (const [name, num] of Object.entries(constants.errno)) errnoNames[num as number] = name;
+/** errno numbers' names (ENOENT...), built on the first error. */
+let errnoNames: Record<number, string> | undefined;
+function errnoName(errno: number): string | undefined {
+  if (!errnoNames) {
+    errnoNames = {};
+    for (const [name, num] of Object.entries(os().constants.errno)) errnoNames[num as number] = name;
+  }
+  return errnoNames[errno];
+}
 
 /** An error from a system call: `what: ENOENT (No such file or directory)`. */
 export class SysError extends RuntimeError {
@@ -31,7 +38,7 @@ export class SysError extends RuntimeError {
     readonly what: string,
     readonly errno: number,
   ) {
-    super(`${what}: ${strerror(errno)}`, { code: errnoNames[errno] ?? `E${errno}` });
+    super(`${what}: ${strerror(errno)}`, { code: errnoName(errno) ?? `E${errno}` });
   }
 }
 
