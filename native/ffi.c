@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct napi_env__ *napi_env;
 typedef struct napi_value__ *napi_value;
@@ -247,9 +249,71 @@ static napi_value js_waitpid_async(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* writeFileAsync(path, text, callback): open(O_WRONLY|O_CLOEXEC), write, close on a worker
+ * thread, then callback(0 or -errno) on the JS thread. For writes that may block long (a pid
+ * to cgroup.procs waits for an RCU grace period). */
+struct write_work {
+  napi_async_work work;
+  napi_ref callback;
+  char *path, *text;
+  long result;
+};
+
+static void write_execute(napi_env env, void *data) {
+  (void)env;
+  struct write_work *w = data;
+  int fd = open(w->path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    w->result = -errno;
+    return;
+  }
+  size_t len = strlen(w->text);
+  ssize_t n = write(fd, w->text, len);
+  w->result = n < 0 ? -errno : n == (ssize_t)len ? 0 : -EIO;
+  close(fd);
+}
+
+static void write_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  struct write_work *w = data;
+  napi_value cb, undefined, argv[1], ignored;
+  napi_get_reference_value(env, w->callback, &cb);
+  napi_get_undefined(env, &undefined);
+  argv[0] = number(env, w->result);
+  napi_delete_reference(env, w->callback);
+  napi_delete_async_work(env, w->work);
+  free(w->path);
+  free(w->text);
+  free(w);
+  napi_call_function(env, undefined, cb, 1, argv, &ignored);
+}
+
+static napi_value js_write_file_async(napi_env env, napi_callback_info info) {
+  napi_value argv[3], name;
+  size_t argc = 3;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3) return NULL;
+  struct write_work *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->path = string_copy(env, argv[0]);
+  w->text = string_copy(env, argv[1]);
+  if (!w->path || !w->text) {
+    free(w->path);
+    free(w->text);
+    free(w);
+    return NULL;
+  }
+  napi_create_reference(env, argv[2], 1, &w->callback);
+  napi_create_string_utf8(env, "writeFile", (size_t)-1, &name);
+  napi_create_async_work(env, NULL, name, write_execute, write_complete, w, &w->work);
+  napi_queue_async_work(env, w->work);
+  return NULL;
+}
+
 napi_value napi_register_module_v1(napi_env env, napi_value exports) {
   static const struct { const char *name; napi_callback fn; } fns[] = {
-    {"call", js_call}, {"sym", js_sym}, {"errno", js_errno}, {"address", js_address}, {"waitpidAsync", js_waitpid_async}};
+    {"call", js_call}, {"sym", js_sym}, {"errno", js_errno}, {"address", js_address}, {"waitpidAsync", js_waitpid_async},
+    {"writeFileAsync", js_write_file_async}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     if (napi_create_function(env, fns[i].name, (size_t)-1, fns[i].fn, NULL, &f) == 0) napi_set_named_property(env, exports, fns[i].name, f);

@@ -7,8 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require_ = createRequire(import.meta.url);
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
@@ -69,10 +71,25 @@ const lazyChunks = {
     });
   },
 };
+// Under Bun, node:fs and node:path cost every process ~2 ms to load: the bundles take the
+// synchronous fs calls our sources make from src/fast-fs.ts (libc through native/ffi.c, node:fs for
+// the rest and for errors) and path from path-browserify (node's posix path, ported). Only `fs`
+// without the prefix, as fast-fs.ts requires it, is node's own.
+const fastBuiltins = {
+  name: 'fast-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^node:(fs|path)$/ }, (args) => {
+      // Our sources only: packages (execa...) keep node's modules, and are loaded lazily.
+      if (!args.importer.startsWith(join(root, 'src'))) return undefined;
+      if (args.path === 'node:path') return { path: require_.resolve('path-browserify') };
+      return args.importer.endsWith(join('src', 'fast-fs.ts')) ? undefined : { path: join(root, 'src', 'fast-fs.ts') };
+    });
+  },
+};
 await Promise.all([
-  build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs'), plugins: [lazyChunks] }),
-  build({ ...common, entryPoints: [join(root, 'src/libcontainer/init/main.ts')], outfile: join(dist, 'init.cjs') }),
-  ...Object.entries(LAZY).map(([src, name]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, `${name}.cjs`) })),
+  build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs'), plugins: [lazyChunks, fastBuiltins] }),
+  build({ ...common, entryPoints: [join(root, 'src/libcontainer/init/main.ts')], outfile: join(dist, 'init.cjs'), plugins: [fastBuiltins] }),
+  ...Object.entries(LAZY).map(([src, name]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, `${name}.cjs`), plugins: [fastBuiltins] })),
   // The systemd driver's D-Bus connection runs in a worker thread (src/cgroups/systemd-client.ts);
   // dbus-next's optional X11 session-bus discovery (never used: we pass the address) stays out.
   build({ ...common, external: ['koffi', 'x11'], entryPoints: [join(root, 'src/cgroups/systemd-worker.ts')], outfile: join(dist, 'systemd-worker.cjs') }),

@@ -19,6 +19,8 @@ export interface Ffi {
   address(b: Buffer): bigint;
   /** waitpid(2) on a worker thread, never blocking the event loop: `done(result or -errno, status)`. */
   waitpidAsync(pid: number, options: number, done: (result: number, status: number) => void): void;
+  /** Writes `text` to an existing file on a worker thread: `done(0 or -errno)`. Only ffi.node has it. */
+  writeFileAsync?(path: string, text: string, done: (result: number) => void): void;
 }
 
 /** dist/ffi.node's exports (native/ffi.c). */
@@ -28,6 +30,7 @@ interface Addon {
   errno(): number;
   address(b: Buffer): bigint;
   waitpidAsync(pid: number, options: number, done: (result: number, status: number) => void): void;
+  writeFileAsync(path: string, text: string, done: (result: number) => void): void;
 }
 
 /** How call() reads the result register (native/ffi.c's RET_*): a C int must be sign-extended
@@ -61,6 +64,7 @@ function nativeFfi(addon: Addon): Ffi {
     errno: () => addon.errno(),
     address: (b) => addon.address(b),
     waitpidAsync: (pid, options, done) => addon.waitpidAsync(pid, options, done),
+    writeFileAsync: (path, text, done) => addon.writeFileAsync(path, text, done),
   };
 }
 
@@ -96,8 +100,15 @@ export function loadFfiAddon(dir = DIST_DIR): Ffi | undefined {
 /** koffi with the same contract (the fallback; tests hold both to it). */
 export const koffiBackedFfi = (): Ffi => koffiFfi(getKoffi());
 
+let addon: Ffi | null | undefined;
+/** dist/ffi.node of this process, loaded on first use; undefined where it cannot be. */
+export function ffiAddon(): Ffi | undefined {
+  if (addon === undefined) addon = loadFfiAddon() ?? null;
+  return addon ?? undefined;
+}
+
 let loaded: Ffi | undefined;
 /** The FFI of this process, loaded on first use. */
 export function ffi(): Ffi {
-  return (loaded ??= loadFfiAddon() ?? koffiBackedFfi());
+  return (loaded ??= ffiAddon() ?? koffiBackedFfi());
 }

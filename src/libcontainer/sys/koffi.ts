@@ -2,7 +2,6 @@
 // only and load the module, in one place, on first use: commands that make no foreign call
 // (state, list, kill) never pay for loading it.
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DIST_DIR } from '../../engine';
 
@@ -29,6 +28,7 @@ function loadAddon(): typeof Koffi {
     }
   }
   // From our own file's place on disk: the Bun executable's modules are in /$bunfs for require.
+  const { createRequire } = require('node:module') as typeof import('node:module');
   return createRequire(__filename)('koffi');
 }
 
