@@ -201,11 +201,36 @@ static napi_value js_address(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* Work on a worker thread whose result goes to a JS callback: the part every kind shares. */
+struct async_call {
+  napi_async_work work;
+  napi_ref callback;
+};
+
+/* Queues `call` (the head of a larger struct) with `callback` to run `execute` off the JS thread. */
+static void queue_async(napi_env env, struct async_call *call, napi_value callback, const char *what, napi_async_execute_callback execute, napi_async_complete_callback complete) {
+  napi_value name;
+  napi_create_reference(env, callback, 1, &call->callback);
+  napi_create_string_utf8(env, what, (size_t)-1, &name);
+  napi_create_async_work(env, NULL, name, execute, complete, call, &call->work);
+  napi_queue_async_work(env, call->work);
+}
+
+/* On the JS thread: releases the work and its callback, then calls it with argv. The caller
+ * frees its struct after. */
+static void finish_async(napi_env env, struct async_call *call, size_t argc, napi_value *argv) {
+  napi_value cb, undefined, ignored;
+  napi_get_reference_value(env, call->callback, &cb);
+  napi_get_undefined(env, &undefined);
+  napi_delete_reference(env, call->callback);
+  napi_delete_async_work(env, call->work);
+  napi_call_function(env, undefined, cb, argc, argv, &ignored);
+}
+
 /* waitpidAsync(pid, options, callback): waitpid(2) on a worker thread, then
  * callback(result or -errno, status) on the JS thread. */
 struct wait_work {
-  napi_async_work work;
-  napi_ref callback;
+  struct async_call call;
   pid_t pid;
   int options, status;
   long result;
@@ -221,20 +246,13 @@ static void wait_execute(napi_env env, void *data) {
 static void wait_complete(napi_env env, napi_status status, void *data) {
   (void)status;
   struct wait_work *w = data;
-  napi_value cb, undefined, argv[2];
-  napi_get_reference_value(env, w->callback, &cb);
-  napi_get_undefined(env, &undefined);
-  argv[0] = number(env, w->result);
-  argv[1] = number(env, w->status);
-  napi_delete_reference(env, w->callback);
-  napi_delete_async_work(env, w->work);
+  napi_value argv[2] = {number(env, w->result), number(env, w->status)};
+  finish_async(env, &w->call, 2, argv);
   free(w);
-  napi_value ignored;
-  napi_call_function(env, undefined, cb, 2, argv, &ignored);
 }
 
 static napi_value js_waitpid_async(napi_env env, napi_callback_info info) {
-  napi_value argv[3], name;
+  napi_value argv[3];
   size_t argc = 3;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 3) return NULL;
@@ -242,10 +260,7 @@ static napi_value js_waitpid_async(napi_env env, napi_callback_info info) {
   if (!w) return NULL;
   w->pid = (pid_t)integer(env, argv[0]);
   w->options = (int)integer(env, argv[1]);
-  napi_create_reference(env, argv[2], 1, &w->callback);
-  napi_create_string_utf8(env, "waitpid", (size_t)-1, &name);
-  napi_create_async_work(env, NULL, name, wait_execute, wait_complete, w, &w->work);
-  napi_queue_async_work(env, w->work);
+  queue_async(env, &w->call, argv[2], "waitpid", wait_execute, wait_complete);
   return NULL;
 }
 
@@ -253,8 +268,7 @@ static napi_value js_waitpid_async(napi_env env, napi_callback_info info) {
  * thread, then callback(0 or -errno) on the JS thread. For writes that may block long (a pid
  * to cgroup.procs waits for an RCU grace period). */
 struct write_work {
-  napi_async_work work;
-  napi_ref callback;
+  struct async_call call;
   char *path, *text;
   long result;
 };
@@ -273,23 +287,22 @@ static void write_execute(napi_env env, void *data) {
   close(fd);
 }
 
-static void write_complete(napi_env env, napi_status status, void *data) {
-  (void)status;
-  struct write_work *w = data;
-  napi_value cb, undefined, argv[1], ignored;
-  napi_get_reference_value(env, w->callback, &cb);
-  napi_get_undefined(env, &undefined);
-  argv[0] = number(env, w->result);
-  napi_delete_reference(env, w->callback);
-  napi_delete_async_work(env, w->work);
+static void free_write(struct write_work *w) {
   free(w->path);
   free(w->text);
   free(w);
-  napi_call_function(env, undefined, cb, 1, argv, &ignored);
+}
+
+static void write_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  struct write_work *w = data;
+  napi_value argv[1] = {number(env, w->result)};
+  finish_async(env, &w->call, 1, argv);
+  free_write(w);
 }
 
 static napi_value js_write_file_async(napi_env env, napi_callback_info info) {
-  napi_value argv[3], name;
+  napi_value argv[3];
   size_t argc = 3;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 3) return NULL;
@@ -298,15 +311,10 @@ static napi_value js_write_file_async(napi_env env, napi_callback_info info) {
   w->path = string_copy(env, argv[0]);
   w->text = string_copy(env, argv[1]);
   if (!w->path || !w->text) {
-    free(w->path);
-    free(w->text);
-    free(w);
+    free_write(w);
     return NULL;
   }
-  napi_create_reference(env, argv[2], 1, &w->callback);
-  napi_create_string_utf8(env, "writeFile", (size_t)-1, &name);
-  napi_create_async_work(env, NULL, name, write_execute, write_complete, w, &w->work);
-  napi_queue_async_work(env, w->work);
+  queue_async(env, &w->call, argv[2], "writeFile", write_execute, write_complete);
   return NULL;
 }
 

@@ -99,6 +99,21 @@ for (const [name, make] of [['ffi.node', () => loadFfiAddon(DIST)!], ['koffi', k
   );
 }
 
+test('ffi.node: writeFileAsync writes an existing file off the event loop; -errno when it cannot', async () => {
+  const f = loadFfiAddon(DIST)!;
+  const dir = mkdtempSync(join(tmpdir(), 'runc-ts-ffi-'));
+  try {
+    const file = join(dir, 'procs');
+    closeSync(openSync(file, 'w'));
+    const write = (path: string) => new Promise<number>((resolve) => f.writeFileAsync!(path, '1234', resolve));
+    assert.is(await write(file), 0);
+    assert.is(readFileSync(file, 'utf8'), '1234');
+    assert.is(await write(join(dir, 'missing')), -2 /* ENOENT: it does not create files */);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // libc.ts's calls of `start` and `delete`, result or -errno (the process's own FFI).
 const LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8, POLLIN = 1;
 
