@@ -210,6 +210,47 @@ export function makeFastFs(libc: Libc): Partial<typeof NodeFs> {
     return fail(name, args, name === 'statSync' ? 'stat' : 'lstat', path);
   }
 
+  /** Names in a directory (without . and ..) with their d_type, or undefined on an error. */
+  function listDir(path: string, flags = 0): { names: string[]; types: number[] } | undefined {
+    const fd = libc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags, 0);
+    if (fd < 0) return undefined;
+    const names: string[] = [];
+    const types: number[] = [];
+    const buf = Buffer.allocUnsafe(32768);
+    try {
+      for (;;) {
+        const n = libc.getdents64(fd, buf, buf.length);
+        if (n < 0) return undefined;
+        if (n === 0) return { names, types };
+        // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+        for (let off = 0; off < n; ) {
+          const reclen = buf.readUInt16LE(off + 16);
+          const end = buf.indexOf(0, off + 19);
+          const name = buf.toString('utf8', off + 19, end < 0 || end > off + reclen ? off + reclen : end);
+          if (name !== '.' && name !== '..') {
+            names.push(name);
+            types.push(buf.readUInt8(off + 18));
+          }
+          off += reclen;
+        }
+      }
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  /** rm -rf without following symbolic links: false on any failure (node:fs then does it all,
+   * and reports its own error). */
+  function removeTree(path: string): boolean {
+    const b = Buffer.alloc(STAT.size);
+    if (libc.fstatat(-100, path, b, 0x100 /* AT_SYMLINK_NOFOLLOW */) !== 0) return libc.errno() === 2 /* ENOENT */;
+    if (!new FastStats(b).isDirectory()) return libc.unlink(path) === 0 || libc.errno() === 2;
+    const list = listDir(path, 0o400000 /* O_NOFOLLOW */);
+    if (!list) return false;
+    for (const name of list.names) if (!removeTree(`${path}/${name}`)) return false;
+    return libc.rmdir(path) === 0 || libc.errno() === 2;
+  }
+
   /** mkdir -p: the first directory made (undefined: none), or false for node:fs to do it (and
    * report its error). */
   function mkdirp(path: string, mode: number): string | undefined | false {
@@ -336,6 +377,26 @@ export function makeFastFs(libc: Libc): Partial<typeof NodeFs> {
       if (typeof target !== 'string' || typeof path !== 'string' || type !== undefined) return real('symlinkSync', arguments);
       if (libc.symlink(target, path) !== 0) return fail('symlinkSync', arguments, 'symlink', target, path);
     },
+    rmSync(path: unknown, options?: unknown): any {
+      const o = options as { recursive?: unknown; force?: unknown } | undefined;
+      const plain = typeof o === 'object' && o !== null && Object.keys(o).length === 2 && o.recursive === true && o.force === true;
+      if (typeof path !== 'string' || path === '' || !plain || !removeTree(path)) return real('rmSync', arguments);
+    },
+    appendFileSync(path: unknown, data: unknown, options?: unknown) {
+      if (typeof path !== 'string' || typeof data !== 'string' || options !== undefined) return real('appendFileSync', arguments);
+      const bytes = Buffer.from(data);
+      const fd = libc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666);
+      if (fd < 0) return fail('appendFileSync', arguments, 'open', path);
+      try {
+        for (let off = 0; off < bytes.length; ) {
+          const n = libc.write(fd, off ? bytes.subarray(off) : bytes, bytes.length - off);
+          if (n <= 0) return real('appendFileSync', [fd, bytes.subarray(off)]);
+          off += n;
+        }
+      } finally {
+        libc.close(fd);
+      }
+    },
     statSync(path: unknown, options?: unknown): any {
       return stat('statSync', arguments, path, options, 0);
     },
@@ -361,31 +422,9 @@ export function makeFastFs(libc: Libc): Partial<typeof NodeFs> {
         enc = recursive ? undefined : encodingOf(rest);
       }
       if (typeof path !== 'string' || (enc !== '' && enc !== 'utf8' && enc !== 'utf-8')) return real('readdirSync', arguments);
-      const fd = libc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-      if (fd < 0) return fail('readdirSync', arguments, 'scandir', path);
-      const names: string[] = [];
-      const types: number[] = [];
-      const buf = Buffer.allocUnsafe(32768);
-      try {
-        for (;;) {
-          const n = libc.getdents64(fd, buf, buf.length);
-          if (n < 0) return real('readdirSync', arguments);
-          if (n === 0) break;
-          // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-          for (let off = 0; off < n; ) {
-            const reclen = buf.readUInt16LE(off + 16);
-            const end = buf.indexOf(0, off + 19);
-            const name = buf.toString('utf8', off + 19, end < 0 || end > off + reclen ? off + reclen : end);
-            if (name !== '.' && name !== '..') {
-              names.push(name);
-              types.push(buf.readUInt8(off + 18));
-            }
-            off += reclen;
-          }
-        }
-      } finally {
-        libc.close(fd);
-      }
+      const list = listDir(path);
+      if (!list) return fail('readdirSync', arguments, 'scandir', path);
+      const { names, types } = list;
       // libuv's scandir sorts the names (strcmp order).
       const order = names.map((_, i) => i).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
       if (!withTypes) return order.map((i) => names[i]);

@@ -101,6 +101,20 @@ test('reads, stats, lists, links and errors as node:fs does', () => {
       f.rmdirSync(fresh);
       return [mode, f.existsSync(fresh)];
     }, reset);
+    sameAsNode('appendFileSync creates, then appends', (f) => (f.mkdirSync(fresh), f.appendFileSync(join(fresh, 'log'), 'one\n'), f.appendFileSync(join(fresh, 'log'), 'two\n'), f.readFileSync(join(fresh, 'log'), 'utf8')), reset);
+    // rm -rf: a tree with a link to a directory outside it, which must survive; a missing path.
+    const outside = join(dir, 'outside');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(join(outside, 'keep'), 'x');
+    const tree = () => {
+      reset();
+      fs.mkdirSync(join(fresh, 'a', 'b'), { recursive: true });
+      fs.writeFileSync(join(fresh, 'a', 'b', 'f'), 'x');
+      fs.symlinkSync(outside, join(fresh, 'a', 'out'));
+    };
+    sameAsNode('rmSync recursive force', (f) => [f.rmSync(fresh, { recursive: true, force: true }), f.existsSync(fresh), f.readdirSync(outside)], tree);
+    sameAsNode('rmSync recursive force of a missing path', (f) => f.rmSync(join(dir, 'nope', 'x'), { recursive: true, force: true }));
+    sameAsNode('rmSync of a file, with a trailing slash', (f) => (f.mkdirSync(fresh), f.writeFileSync(join(fresh, 'x'), ''), f.rmSync(join(fresh, 'x') + '/', { recursive: true, force: true })), reset);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
