@@ -2,11 +2,11 @@
 // node:fs costs every process ~1.2 ms (measured in a compiled executable; with node:path, which
 // it loads too, ~2 ms), more than a third of what `runc-ts state` or `start` does beyond the
 // engine's own start. The synchronous calls the everyday commands and the init make are done
-// here through libc (sys/ffi.ts's addon, ~0.1 ms to load); anything else, and every failure,
-// goes to the real node:fs, loaded then. A failed call is made again there, so that errors are
-// node:fs's own (code, errno, syscall, path, message): a system call that failed changed
-// nothing, and the second attempt fails alike. Under Node (node:fs is loaded at start-up anyway)
-// or without the addon, this is node:fs itself.
+// here through libc (sys/ffi.ts's addon, ~0.1 ms to load); anything else goes to the real
+// node:fs, loaded then. A failure is reported as node:fs would (code, errno, syscall, path,
+// message): with libuv's message where UV_ERRORS has it, else by making the call again in
+// node:fs (a system call that failed changed nothing, and the second attempt fails alike).
+// Under Node (node:fs is loaded at start-up anyway) or without the addon, this is node:fs.
 import type * as NodeFs from 'node:fs';
 import { ffiAddon, type Ffi } from './libcontainer/sys/ffi';
 
