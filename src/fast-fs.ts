@@ -9,6 +9,7 @@
 // Under Node (node:fs is loaded at start-up anyway) or without the addon, this is node:fs.
 import type * as NodeFs from 'node:fs';
 import { ffiAddon, type Ffi } from './libcontainer/sys/ffi';
+import { ARCH } from './libcontainer/sys/arch';
 
 // The real module; `fs` without the node: prefix is not redirected here by the build.
 const realFs = (): typeof NodeFs => require('fs');
@@ -36,8 +37,6 @@ interface Libc {
 export function bind(f: Ffi): Libc {
   const getdents = f.func('long syscall(long, int, void *, size_t)');
   const fstatat = f.func('long syscall(long, int, const char *, void *, int)');
-  // x86-64's numbers, or arm64's (the other architecture built for).
-  const [SYS_getdents64, SYS_newfstatat] = process.arch === 'x64' ? [217, 262] : [61, 79];
   return {
     open: f.func('int open(const char *, int, unsigned int)'),
     close: f.func('int close(int)'),
@@ -51,8 +50,8 @@ export function bind(f: Ffi): Libc {
     mkdir: f.func('int mkdir(const char *, unsigned int)'),
     readlink: f.func('long readlink(const char *, void *, size_t)'),
     symlink: f.func('int symlink(const char *, const char *)'),
-    getdents64: (fd, buf, len) => getdents(SYS_getdents64, fd, buf, len),
-    fstatat: (dirfd, path, buf, flags) => fstatat(SYS_newfstatat, dirfd, path, buf, flags),
+    getdents64: (fd, buf, len) => getdents(ARCH.sys.getdents64, fd, buf, len),
+    fstatat: (dirfd, path, buf, flags) => fstatat(ARCH.sys.newfstatat, dirfd, path, buf, flags),
     realpath: f.func('long realpath(const char *, void *)'),
     errno: () => f.errno(),
   };

@@ -20,6 +20,8 @@ export interface ArchTable {
     pidfd_open: number;
     keyctl: number;
     pidfd_send_signal: number;
+    getdents64: number;
+    newfstatat: number;
     mount_setattr: number;
     open_tree: number;
     move_mount: number;
@@ -40,11 +42,11 @@ const LP64_LAYOUT = {
 
 const TABLES: Record<string, ArchTable> = {
   x64: {
-    sys: { pivot_root: 155, capget: 125, capset: 126, ioprio_set: 251, sched_setattr: 314, seccomp: 317, set_mempolicy: 238, close_range: 436, openat2: 437, pidfd_open: 434, keyctl: 250, pidfd_send_signal: 424, mount_setattr: 442, open_tree: 428, move_mount: 429 },
+    sys: { pivot_root: 155, capget: 125, capset: 126, ioprio_set: 251, sched_setattr: 314, seccomp: 317, set_mempolicy: 238, close_range: 436, openat2: 437, pidfd_open: 434, keyctl: 250, pidfd_send_signal: 424, mount_setattr: 442, open_tree: 428, move_mount: 429, getdents64: 217, newfstatat: 262 },
     ...LP64_LAYOUT,
   },
   arm64: {
-    sys: { pivot_root: 41, capget: 90, capset: 91, ioprio_set: 30, sched_setattr: 274, seccomp: 277, set_mempolicy: 237, close_range: 436, openat2: 437, pidfd_open: 434, keyctl: 219, pidfd_send_signal: 424, mount_setattr: 442, open_tree: 428, move_mount: 429 },
+    sys: { pivot_root: 41, capget: 90, capset: 91, ioprio_set: 30, sched_setattr: 274, seccomp: 277, set_mempolicy: 237, close_range: 436, openat2: 437, pidfd_open: 434, keyctl: 219, pidfd_send_signal: 424, mount_setattr: 442, open_tree: 428, move_mount: 429, getdents64: 61, newfstatat: 79 },
     ...LP64_LAYOUT,
   },
 };
