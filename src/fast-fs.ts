@@ -35,24 +35,30 @@ interface Libc {
 }
 
 export function bind(f: Ffi): Libc {
-  const getdents = f.func('long syscall(long, int, void *, size_t)');
-  const fstatat = f.func('long syscall(long, int, const char *, void *, int)');
+  // Each function is looked up (dlsym) on its first call: a command uses a few of them, and a
+  // bundle binds its copy of this module when it loads.
+  const lazy = (prototype: string): ((...args: any[]) => any) => {
+    let fn: ((...args: any[]) => any) | undefined;
+    return (...args) => (fn ??= f.func(prototype))(...args);
+  };
+  const syscall4 = lazy('long syscall(long, int, void *, size_t)');
+  const syscall5 = lazy('long syscall(long, int, const char *, void *, int)');
   return {
-    open: f.func('int open(const char *, int, unsigned int)'),
-    close: f.func('int close(int)'),
-    read: f.func('long read(int, void *, size_t)'),
-    write: f.func('long write(int, const void *, size_t)'),
-    access: f.func('int access(const char *, int)'),
-    unlink: f.func('int unlink(const char *)'),
-    rmdir: f.func('int rmdir(const char *)'),
-    rename: f.func('int rename(const char *, const char *)'),
-    chmod: f.func('int chmod(const char *, unsigned int)'),
-    mkdir: f.func('int mkdir(const char *, unsigned int)'),
-    readlink: f.func('long readlink(const char *, void *, size_t)'),
-    symlink: f.func('int symlink(const char *, const char *)'),
-    getdents64: (fd, buf, len) => getdents(ARCH.sys.getdents64, fd, buf, len),
-    fstatat: (dirfd, path, buf, flags) => fstatat(ARCH.sys.newfstatat, dirfd, path, buf, flags),
-    realpath: f.func('long realpath(const char *, void *)'),
+    open: lazy('int open(const char *, int, unsigned int)'),
+    close: lazy('int close(int)'),
+    read: lazy('long read(int, void *, size_t)'),
+    write: lazy('long write(int, const void *, size_t)'),
+    access: lazy('int access(const char *, int)'),
+    unlink: lazy('int unlink(const char *)'),
+    rmdir: lazy('int rmdir(const char *)'),
+    rename: lazy('int rename(const char *, const char *)'),
+    chmod: lazy('int chmod(const char *, unsigned int)'),
+    mkdir: lazy('int mkdir(const char *, unsigned int)'),
+    readlink: lazy('long readlink(const char *, void *, size_t)'),
+    symlink: lazy('int symlink(const char *, const char *)'),
+    getdents64: (fd, buf, len) => syscall4(ARCH.sys.getdents64, fd, buf, len),
+    fstatat: (dirfd, path, buf, flags) => syscall5(ARCH.sys.newfstatat, dirfd, path, buf, flags),
+    realpath: lazy('long realpath(const char *, void *)'),
     errno: () => f.errno(),
   };
 }
@@ -434,10 +440,13 @@ export function makeFastFs(libc: Libc): Partial<typeof NodeFs> {
   } as Partial<typeof NodeFs>;
 }
 
-const fast: Partial<typeof NodeFs> | undefined = (() => {
+// One per process, on globalThis: the lazily loaded chunks (spec-load.cjs...) carry their own copy
+// of this module and use the CLI bundle's.
+const FAST = Symbol.for('runc-ts.fast-fs');
+const fast: Partial<typeof NodeFs> | undefined = ((globalThis as { [FAST]?: Partial<typeof NodeFs> | null })[FAST] ??= (() => {
   const ffi = process.versions.bun ? ffiAddon() : undefined;
-  return ffi ? makeFastFs(bind(ffi)) : undefined;
-})();
+  return ffi ? makeFastFs(bind(ffi)) : null;
+})()) ?? undefined;
 
 /** The call done here when it can be, else node:fs's (loaded on first use). */
 function pick<K extends keyof typeof NodeFs>(name: K): (typeof NodeFs)[K] {

@@ -40,12 +40,23 @@ export function allPids(dir: string): number[] {
 
 /** rmdir dir after its sub-cgroups (depth first). Missing directories are fine. */
 function removeTree(dir: string): void {
-  for (const s of subdirs(dir)) removeTree(s);
-  try {
-    rmdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
+  // rmdir first, as runc does: a container's cgroup seldom has sub-cgroups, and listing each
+  // hierarchy's directory (30-odd control files in v1's memory) before it costs every delete.
+  const rmdir = (): unknown => {
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return e;
+    }
+    return undefined;
+  };
+  const failed = rmdir();
+  if (!failed) return;
+  const subs = subdirs(dir);
+  if (!subs.length) throw failed;
+  for (const s of subs) removeTree(s);
+  const again = rmdir();
+  if (again) throw again;
 }
 
 /**

@@ -100,11 +100,14 @@ export function loadFfiAddon(dir = DIST_DIR): Ffi | undefined {
 /** koffi with the same contract (the fallback; tests hold both to it). */
 export const koffiBackedFfi = (): Ffi => koffiFfi(getKoffi());
 
-let addon: Ffi | null | undefined;
+// Kept on globalThis: each lazily loaded chunk of the bundle (spec-load.cjs...) has its own copy of
+// this module, and one load per process is enough.
+const ADDON = Symbol.for('runc-ts.ffi-addon');
+const shared = globalThis as { [ADDON]?: Ffi | null };
 /** dist/ffi.node of this process, loaded on first use; undefined where it cannot be. */
 export function ffiAddon(): Ffi | undefined {
-  if (addon === undefined) addon = loadFfiAddon() ?? null;
-  return addon ?? undefined;
+  if (shared[ADDON] === undefined) shared[ADDON] = loadFfiAddon() ?? null;
+  return shared[ADDON] ?? undefined;
 }
 
 let loaded: Ffi | undefined;
