@@ -1,5 +1,6 @@
-// The CLI's side of starting a container init: spawn `node dist/init.cjs` with the native
-// namespace stage preloaded, then drive the handshake over a socketpair:
+// The CLI's side of starting a container init: spawn the engine (sys/spawn.ts) running
+// dist/init.cjs with the native namespace stage preloaded, then drive the handshake over a
+// socketpair:
 //
 //   CLI                                  init (nsexec.c, then init/main.ts)
 //   spawn ------------------------------> constructor reads bootstrap lines
@@ -14,9 +15,8 @@
 //   {"type":"hooks-done"} -------------->  createContainer hooks, pivot_root, ...
 //                      <---------------- {"type":"ready"}  (blocks on exec.fifo)
 // The JSON part is typed (init/config.ts): each side fails on a message it does not expect.
-import type { ChildProcess } from 'node:child_process';
-import { childProcess } from '../lazy-builtins';
 import { check, fcntl } from './sys/libc';
+import { spawnProcess, type Spawned } from './sys/spawn';
 import { closeSync, writeFileSync } from 'node:fs';
 import { consoleSocketPair } from './tty';
 import { recvFd } from './sys/fdpass';
@@ -35,7 +35,7 @@ export { DIST_DIR };
 
 export interface InitHandlers {
   /** Right after spawn, before any namespace exists: the caller owns the child from now on. */
-  onSpawn(child: ChildProcess): void;
+  onSpawn(child: Spawned): void;
   /** The init's final pid is known. */
   onPid(pid: number): void;
   /**
@@ -73,7 +73,8 @@ export interface InitSpawnOptions {
 
 export interface SpawnedInit {
   pid: number;
-  child: ChildProcess;
+  /** Our direct child: nsexec's first process, or the init itself without a new pid namespace. */
+  child: Spawned;
 }
 
 function writeIdMap(pid: number, file: 'uid_map' | 'gid_map', maps: IDMapping[] = []): void {
@@ -87,8 +88,8 @@ function writeIdMap(pid: number, file: 'uid_map' | 'gid_map', maps: IDMapping[] 
 }
 
 /**
- * The child execs /proc/self/fd/<n> after spawn has put stdio[i] at fd i: an fd of ours numbered
- * below stdio.length would by then be another file (an idmapped mount's user namespace, the
+ * The child execs /proc/self/fd/<n> after spawn has put fds[i] at fd i: an fd of ours numbered
+ * below fds.length would by then be another file (an idmapped mount's user namespace, the
  * fifo...) and execve fail with EACCES. Moved above that range (still close-on-exec).
  */
 export function aboveStdio(fd: number, count: number): number {
@@ -101,52 +102,54 @@ export function aboveStdio(fd: number, count: number): number {
 export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
   const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
   const syncIndex = 3 + o.passFds;
-  // Our own socketpair rather than a 'pipe' of spawn's: the handshake reads it blocking.
+  // Our own socketpair rather than a pipe: the handshake reads it blocking.
   const sync = consoleSocketPair();
-  const stdio: any[] = ['inherit', 'inherit', 'inherit', ...passed, sync.theirs];
+  // The child's fds: stdio as ours, the passed fds at their numbers, then the init's own.
+  const fds: number[] = [0, 1, 2, ...passed, sync.theirs];
   let consoleFdInInit = -1;
   if (o.consoleSocketFd >= 0) {
-    consoleFdInInit = stdio.length;
-    stdio.push(o.consoleSocketFd);
+    consoleFdInInit = fds.length;
+    fds.push(o.consoleSocketFd);
   }
   let fdSock: { ours: number; theirs: number } | undefined;
   let fdSocketInInit = -1;
   if (o.wantFdSocket) {
     fdSock = consoleSocketPair();
-    fdSocketInInit = stdio.length;
-    stdio.push(fdSock.theirs);
+    fdSocketInInit = fds.length;
+    fds.push(fdSock.theirs);
   }
   const idmapFdsInInit: Record<number, number> = {};
   for (const [index, fd] of Object.entries(o.idmapFds ?? {})) {
-    idmapFdsInInit[Number(index)] = stdio.length;
-    stdio.push(fd);
+    idmapFdsInInit[Number(index)] = fds.length;
+    fds.push(fd);
   }
   let fifoFdInInit = -1;
   if (o.fifoFd !== undefined && o.fifoFd >= 0) {
-    fifoFdInInit = stdio.length;
-    stdio.push(o.fifoFd);
+    fifoFdInInit = fds.length;
+    fds.push(o.fifoFd);
   }
   const t0 = performance.now();
   trace('cli: spawning the init');
   const since = () => `${(performance.now() - t0).toFixed(1)} ms`;
   // The engine (node, or the compiled Bun executable) from a read-only detached mount
   // (see sealed-node.ts).
-  const sealed = o.sealed ? aboveStdio(sealedBinaryFd(process.execPath), stdio.length) : -1;
-  const child = childProcess().spawn(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, initArgs(), {
-    argv0: 'runc-ts-init',
-    stdio,
-    env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...initDistEnv(), ...traceEnv() },
-    cwd: o.config.bundle,
-  });
-  closeSync(sync.theirs);
-  if (fdSock) closeSync(fdSock.theirs);
-  if (sealed >= 0) closeSync(sealed);
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new RuntimeError(`starting the container init: ${e.message}`))));
-  spawnError.catch(() => {});
-  if (!child.pid) {
+  const sealed = o.sealed ? aboveStdio(sealedBinaryFd(process.execPath), fds.length) : -1;
+  let child: Spawned;
+  try {
+    child = spawnProcess(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, {
+      argv: ['runc-ts-init', ...initArgs()],
+      fds,
+      env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...initDistEnv(), ...traceEnv() },
+      cwd: o.config.bundle,
+    });
+  } catch (e: any) {
     closeSync(sync.ours);
     if (fdSock) closeSync(fdSock.ours);
-    await spawnError;
+    throw new RuntimeError(`starting the container init: ${e.message}`);
+  } finally {
+    closeSync(sync.theirs);
+    if (fdSock) closeSync(fdSock.theirs);
+    if (sealed >= 0) closeSync(sealed);
   }
   o.handlers.onSpawn(child);
   const chan = new SyncSocket(sync.ours);
@@ -166,7 +169,7 @@ interface InitFds {
   fifoFdInInit: number;
 }
 
-async function handshake(o: InitSpawnOptions, child: ChildProcess, chan: SyncSocket, fdSock: { ours: number } | undefined, fds: InitFds, since: () => string): Promise<SpawnedInit> {
+async function handshake(o: InitSpawnOptions, child: Spawned, chan: SyncSocket, fdSock: { ours: number } | undefined, fds: InitFds, since: () => string): Promise<SpawnedInit> {
   // A write to an init that has died fails with EPIPE: the read that follows reports it.
   const send = (s: string) => {
     try {
@@ -199,8 +202,8 @@ async function handshake(o: InitSpawnOptions, child: ChildProcess, chan: SyncSoc
     if (line === 'userns') {
       // setgroups must be denied before an unprivileged gid_map; as root we leave it allowed.
       if (process.getuid?.() !== 0) writeFileSync(`/proc/${child.pid}/setgroups`, 'deny');
-      writeIdMap(child.pid!, 'uid_map', o.uidMappings);
-      writeIdMap(child.pid!, 'gid_map', o.gidMappings);
+      writeIdMap(child.pid, 'uid_map', o.uidMappings);
+      writeIdMap(child.pid, 'gid_map', o.gidMappings);
       send('ok\n');
       continue;
     }
@@ -221,6 +224,9 @@ async function handshake(o: InitSpawnOptions, child: ChildProcess, chan: SyncSoc
     }
     fail(`container init: unexpected message "${line}"`);
   }
+  // nsexec's first process (not the init itself) exits now: reaped at once, as runc does its
+  // bootstrap process, rather than left to whoever inherits it.
+  if (child.pid !== pid) void child.exited();
   o.debug?.(`init: pid ${pid} in its namespaces after ${since()}`);
   trace(`cli: init ${pid} in its namespaces`);
   o.handlers.onPid(pid);

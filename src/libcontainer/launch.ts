@@ -8,7 +8,7 @@
 // a failure unwinds the stack in reverse, so each resource is released exactly once, and the
 // first error is the one reported (failures while unwinding are warnings). RUNC_TS_FAULT names
 // a step to fail right after it (tests prove that a failure at any step leaves nothing behind).
-import type { ChildProcess } from 'node:child_process';
+import type { Spawned } from './sys/spawn';
 import { closeSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Process, Spec, State } from '../spec/types';
@@ -155,12 +155,14 @@ function writePidFile(path: string, pid: number, rb: Rollback): void {
 }
 
 /** Kills a launched process that did not make it, and waits until it is gone. */
-async function killLaunched(child: ChildProcess, pid: () => number): Promise<void> {
+async function killLaunched(child: Spawned, pid: () => number): Promise<void> {
   const p = pid();
   if (p > 0) sysKill(p, 9);
-  if (child.pid && child.pid !== p) sysKill(child.pid, 9);
+  if (child.pid !== p) sysKill(child.pid, 9);
   await waitGone(p, 2000);
-  if (child.pid) await waitGone(child.pid, 2000);
+  await waitGone(child.pid, 2000);
+  // Our own child: reaped (at once, it has exited), not left a zombie while we live.
+  await child.exited();
 }
 
 export async function launch(o: LaunchOptions, rb: Rollback): Promise<Launched> {

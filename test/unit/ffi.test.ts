@@ -95,6 +95,14 @@ for (const [name, make] of [['ffi.node', () => loadFfiAddon(DIST)!], ['koffi', k
       assert.is(readFileSync(join(dir, 'out'), 'utf8'), 'zero env\n');
       const none = await new Promise<number>((resolve) => f.waitpidAsync(0x3ffffff0, 0, (res) => resolve(res)));
       assert.is(none, -10 /* ECHILD */);
+      // Shorter arrays after longer ones: without a NULL after the last element, execve read
+      // on into what the previous call left (koffi: EFAULT from the second call on).
+      for (const [argv, env] of [[['sh', '-c', 'exit 4', 'zero'], ['A=1', 'B=2']], [['true'], []], [['sh', '-c', 'exit 5'], ['C=3']]]) {
+        assert.is(spawnFn(pidBuf, argv[0] === 'true' ? '/bin/true' : '/bin/sh', null, null, argv, env), 0, `posix_spawn of ${argv.join(' ')}`);
+        const [res, st] = await new Promise<[number, number]>((resolve) => f.waitpidAsync(pidBuf.readInt32LE(0), 0, (r2, s2) => resolve([r2, s2])));
+        assert.is(res, pidBuf.readInt32LE(0));
+        assert.is((st >> 8) & 0xff, argv[0] === 'true' ? 0 : Number(argv[2]!.split(' ')[1]));
+      }
     }),
   );
 }

@@ -102,10 +102,7 @@ async function execHandler(ctx: Context, a: any): Promise<void> {
     subCgroups: a.cgroup?.length ? parseSubCgroupArgs(a.cgroup.map(String)) : undefined,
   });
   ctx.log.debug(`exec: process ${init.pid} started in container ${a.id}${a.cgroup?.length ? ` (--cgroup ${a.cgroup.join(' ')})` : ''}`);
-  if (a.detach) {
-    init.child.unref();
-    return;
-  }
+  if (a.detach) return;
   const tty = init.consoleSock >= 0 ? attachConsole(init.consoleSock) : undefined;
   const stopForwarding = forwardSignals(init.pid);
   const status = await waitForExit(init.pid, init.child);

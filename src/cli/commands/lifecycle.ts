@@ -43,9 +43,8 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
     describe: 'create a container',
     builder: createOptions,
     handler: async (a) => {
-      const { init } = await create(ctx.g, createArgs(a));
       // The init lives on without us (reparented to our subreaper, e.g. containerd's shim).
-      init.child.unref();
+      await create(ctx.g, createArgs(a));
     },
   };
 
@@ -66,7 +65,6 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
       const tty = consoleSock >= 0 ? attachConsole(consoleSock) : undefined;
       if (a.detach) {
         await start(ctx.g, a.id);
-        init.child.unref();
         return;
       }
       // Foreground: forward signals to the container, wait, exit with its status.

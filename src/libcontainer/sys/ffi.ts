@@ -74,7 +74,12 @@ function koffiFfi(koffi: typeof Koffi): Ffi {
   let waitpid: Koffi.KoffiFunc<any> | undefined;
   return {
     name: 'koffi',
-    func,
+    // koffi passes a JavaScript array as a C array without a NULL after it (argv, envp...):
+    // the contract, and ffi.node, have one.
+    func(prototype) {
+      const f = func(prototype);
+      return (...args) => f(...args.map((a) => (Array.isArray(a) && a[a.length - 1] !== null ? [...a, null] : a)));
+    },
     errno: () => koffi.errno(),
     address: (b) => koffi.address(b) as bigint,
     waitpidAsync(pid, options, done) {
