@@ -32,6 +32,17 @@ export function initDistEnv(): Record<string, string> {
   return { _RUNCTS_DIST_DIR: DIST_DIR };
 }
 
+/**
+ * Engine settings for the container init, which lives a few milliseconds before it execs. Once
+ * a process has allocated 1 MiB of heap, JavaScriptCore starts a thread that keeps heap blocks
+ * resident ahead of need ("JSCWarmUp"): for the init, CPU and pages spent for nothing
+ * (measured on `state`, where the same applies: 9.7 → 8.6 ms CPU). The CLI's own environment
+ * is its caller's.
+ */
+export function initEngineEnv(): Record<string, string> {
+  return BUN_EXECUTABLE ? { BUN_JSC_useWarmUpMarkedBlocks: '0' } : {};
+}
+
 /** Arguments after the engine binary that make it run the container init. */
 export function initArgs(): string[] {
   // The executable becomes the init when $_RUNCTS_INITPIPE is set (dist/bun-entry.cjs).

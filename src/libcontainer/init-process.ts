@@ -29,7 +29,7 @@ import { decodeMessage, encodeMessage, type InitConfig, type InitMessage } from 
 import { CLONE_FLAGS, type NamespacePlan } from './namespaces';
 import { RuntimeError } from './errors';
 import { mountSourceLines } from './mount-sources';
-import { DIST_DIR, initArgs, initDistEnv } from '../engine';
+import { DIST_DIR, initArgs, initDistEnv, initEngineEnv } from '../engine';
 
 export { DIST_DIR };
 
@@ -139,7 +139,7 @@ export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
     child = spawnProcess(sealed >= 0 ? `/proc/self/fd/${sealed}` : process.execPath, {
       argv: ['runc-ts-init', ...initArgs()],
       fds,
-      env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...initDistEnv(), ...traceEnv() },
+      env: { LD_PRELOAD: join(DIST_DIR, 'nsexec.so'), _RUNCTS_INITPIPE: String(syncIndex), ...initDistEnv(), ...initEngineEnv(), ...traceEnv() },
       cwd: o.config.bundle,
     });
   } catch (e: any) {

@@ -3,7 +3,7 @@
 // same engine as the CLI, from the same binary. runc-ts only (runc has no engine).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -40,6 +40,11 @@ test('the container init runs on the engine of the CLI that started it', () => {
     // from a sealed read-only bind of it, so compare sizes rather than paths).
     const engineBinary = runcTsEngine() === 'bun' ? BUN_EXE : nodeOnPath();
     assert.is(statSync(`/proc/${pid}/exe`).size, statSync(engineBinary).size, `init ${pid} is not ${engineBinary}`);
+    // Bun's heap warm-up thread is off in the init (engine.ts's initEngineEnv).
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    if (runcTsEngine() === 'bun') assert.ok(environ.includes('BUN_JSC_useWarmUpMarkedBlocks=0'), environ.join(' '));
+    const threads = readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim());
+    assert.not.ok(threads.includes('JSCWarmUp'), threads.join(' '));
   } finally {
     rt.cleanup();
     b.remove();
