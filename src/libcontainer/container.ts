@@ -204,6 +204,7 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         fifoFd,
         idmapFds,
         debug: g.debug,
+        warn: g.warn,
         init: { noPivot: !!o.noPivot, noNewKeyring: !!o.noNewKeyring, newNamespaces: plan.newTypes, rootless: !!g.rootless },
         applyCgroup(pid) {
           // cpuset/realtime settings must exist before a task joins (v1): apply() writes those first.

@@ -95,6 +95,7 @@ export async function execProcess(g: GlobalOptions, o: ExecOptions): Promise<Lau
         subreaper: !o.detach,
         passFds: o.preserveFds ?? 0,
         debug: g.debug,
+        warn: g.warn,
         init: { noPivot: false, noNewKeyring: true, newNamespaces: [], rootless: !!s.rootless },
         applyCgroup: (pid) => (subCgroupDirs ? enterCgroupPaths(subCgroupDirs, pid) : cgroup?.apply(pid)),
         // The agent learns of the container (its init), not of the exec'd process.

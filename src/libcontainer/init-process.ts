@@ -54,6 +54,8 @@ export interface InitSpawnOptions {
   /** Execute node from a read-only detached mount of itself (see sealed-node.ts). */
   sealed: boolean;
   debug?: (msg: string) => void;
+  /** The init's warnings: logged as the CLI's own. */
+  warn: (msg: string) => void;
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
@@ -242,9 +244,13 @@ async function handshake(o: InitSpawnOptions, child: Spawned, chan: SyncSocket, 
   for (;;) {
     const line = chan.readLine();
     if (line === null) fail('container init exited before it was ready (see its stderr)');
-    const expected: InitMessage['type'][] = ['ready', 'error', ...(hooksDone ? [] : ['hooks' as const]), ...(fdSock ? ['seccomp-listener' as const] : [])];
+    const expected: InitMessage['type'][] = ['ready', 'error', 'warning', ...(hooksDone ? [] : ['hooks' as const]), ...(fdSock ? ['seccomp-listener' as const] : [])];
     const msg = decodeMessage<InitMessage, InitMessage['type']>(line!, expected, 'the container init');
     if (msg.type === 'error') throw new RuntimeError(msg.message, { code: msg.code ?? 'INIT_FAILED' });
+    if (msg.type === 'warning') {
+      o.warn(msg.message);
+      continue;
+    }
     if (msg.type === 'hooks') {
       hooksDone = true;
       o.debug?.(`init: filesystem ready after ${since()}`);

@@ -108,6 +108,8 @@ export interface LaunchOptions {
   writeState?(pid: number): void;
   init: Pick<InitConfig, 'noPivot' | 'noNewKeyring' | 'newNamespaces' | 'rootless'>;
   debug?: (msg: string) => void;
+  /** Warnings, the init's included. */
+  warn: (msg: string) => void;
 }
 
 export interface Launched extends SpawnedInit {
@@ -174,6 +176,7 @@ export async function launch(o: LaunchOptions, rb: Rollback): Promise<Launched> 
   let pid = 0;
   const init = await spawnInit({
     debug: o.debug,
+    warn: o.warn,
     sealed: true,
     idmapFds: o.idmapFds,
     wantFdSocket: usesNotify(seccomp),

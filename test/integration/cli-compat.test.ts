@@ -174,6 +174,27 @@ for (const name of runtimeNames()) {
     rt.run(['delete', '--force', id]);
   });
 
+  // The container init's warnings are the runtime's, logged where its own go (runc's init sends
+  // its log lines to runc): not on the init's stderr, which is the container's (Docker's logs).
+  t("the init's warnings go to --log, not to the container's stderr", () => {
+    const b = bundle((c) => {
+      c.process.args = ['sh', '-c', 'echo container-out; echo container-err >&2'];
+      for (const set of ['bounding', 'effective', 'permitted']) c.process.capabilities[set].push('CAP_BOGUS');
+    });
+    const warning = 'ignoring unknown or unavailable capabilities: [CAP_BOGUS]';
+    const log = join(tmp, `${name}-init-warning.log`);
+    let r = rt.run(['--log', log, '--log-format', 'json', 'run', '--bundle', b.dir, newId()]);
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, 'container-out\n');
+    assert.is(r.stderr, 'container-err\n', 'the container\'s stderr has only its own output');
+    const recs = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(recs.some((x) => x.level === 'warning' && x.msg === warning), JSON.stringify(recs));
+    // Without --log: a text record on the runtime's stderr, as runc's own warnings.
+    r = rt.run(['run', '--bundle', b.dir, newId()]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`^time="[^"]+" level=warning msg="${warning.replace(/[[\]]/g, '\\$&')}"\\ncontainer-err\\n$`));
+  });
+
   // #10.6
   t('exec -p process.json without "user" runs as uid/gid 0', () => {
     const id = sleeper();

@@ -51,12 +51,16 @@ export interface InitConfig {
 //   init -> CLI   seccomp-listener            (SCMP_ACT_NOTIFY: the fd went on the fd socket)
 //   CLI -> init   seccomp-listener-done | seccomp-listener-failed
 //   init -> CLI   ready | error               (error: at any point, then the init exits)
+//   init -> CLI   warning                     (at any point before ready: the CLI logs it)
 
 /** Messages from the init to the CLI. */
 export type InitMessage =
   | { type: 'hooks' }
   | { type: 'seccomp-listener' }
   | { type: 'ready' }
+  /** Logged by the CLI as its own warnings are (runc's init sends its log lines to runc): the
+   * init's stderr is the container's. */
+  | { type: 'warning'; message: string }
   /** errno and its name when a system call failed in the init. */
   | { type: 'error'; message: string; errno?: number; code?: string };
 
@@ -73,6 +77,7 @@ const FIELDS: Record<string, Record<string, 'string' | 'number' | 'object'>> = {
   'hooks-failed': { message: 'string' },
   'seccomp-listener-failed': { message: 'string' },
   error: { message: 'string' },
+  warning: { message: 'string' },
 };
 
 /** One line of the protocol, checked: its type must be one of `expected`, its fields typed. */

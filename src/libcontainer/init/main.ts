@@ -41,8 +41,14 @@ function receive<T extends ParentMessage['type']>(...expected: T[]): Extract<Par
   return decodeMessage<ParentMessage, T>(readLine(), expected, 'the runtime');
 }
 
+/** To the CLI, which logs it (--log, or its stderr): ours is the container's stderr. Only
+ * while the sync socket is open, that is before `ready`. */
 function warn(msg: string): void {
-  writeStderr(`runc-ts init: warning: ${msg}\n`);
+  try {
+    send({ type: 'warning', message: msg });
+  } catch {
+    writeStderr(`runc-ts init: warning: ${msg}\n`); // the CLI is gone
+  }
 }
 
 /**
