@@ -60,7 +60,8 @@ export interface CapMasks {
   permitted: bigint;
   inheritable: bigint;
   ambient: bigint;
-  /** Names the kernel or runc-ts does not know: runc (1.2+) ignores them with a warning. */
+  /** Names the kernel or runc-ts does not know, once each and sorted: runc ignores them with a
+   * warning listing them so. */
   unknown: string[];
 }
 
@@ -82,6 +83,6 @@ export function capMasks(caps: { bounding?: string[]; effective?: string[]; perm
     permitted: mask(caps.permitted),
     inheritable: mask(caps.inheritable),
     ambient: mask(caps.ambient),
-    unknown: [...unknown],
+    unknown: [...unknown].sort(),
   };
 }

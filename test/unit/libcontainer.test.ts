@@ -32,6 +32,8 @@ test('capabilities: masks per set, unknown names reported', () => {
   assert.is(m.effective, 1n << 10n);
   assert.is(m.ambient, 0n);
   assert.equal(m.unknown, ['CAP_NOPE']);
+  // Once each and sorted, as runc's warning lists them (its mapKeys).
+  assert.equal(capMasks({ bounding: ['CAP_ZZZ', 'CAP_AAA'], effective: ['CAP_ZZZ'], permitted: ['CAP_MMM'] }).unknown, ['CAP_AAA', 'CAP_MMM', 'CAP_ZZZ']);
 });
 
 test('container ids follow runc rules', () => {
