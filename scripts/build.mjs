@@ -36,7 +36,7 @@ const common = {
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { __VERSION__: JSON.stringify(pkg.version), __COMMIT__: JSON.stringify(commit) },
+  define: { __VERSION__: JSON.stringify(pkg.version), __COMMIT__: JSON.stringify(commit), __LITE__: 'false' },
   // Written by us, atomically (temp file + rename): containers started while a build runs
   // must never load half a bundle.
   write: false,
@@ -66,6 +66,8 @@ const lazyChunks = {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'require-call' && args.path in PACKAGE_CHUNKS) return { path: `./${PACKAGE_CHUNKS[args.path]}.cjs`, external: true };
       if (args.kind !== 'require-call' || !args.path.startsWith('.')) return undefined;
+      // Another bundle by its file name (the lite CLI handing a command to the whole one).
+      if (args.path.endsWith('.cjs')) return { path: args.path, external: true };
       const rel = join(args.resolveDir, args.path).slice(root.length + 1) + '.ts';
       return LAZY[rel] ? { path: `./${LAZY[rel]}.cjs`, external: true } : undefined;
     });
@@ -88,6 +90,10 @@ const fastBuiltins = {
 };
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts.cjs'), plugins: [lazyChunks, fastBuiltins] }),
+  // The same CLI for the everyday calls only (src/cli/lite.ts), and the executable's entry that
+  // chooses between them and the init.
+  build({ ...common, define: { ...common.define, __LITE__: 'true' }, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'runc-ts-lite.cjs'), plugins: [lazyChunks, fastBuiltins] }),
+  build({ ...common, entryPoints: [join(root, 'src/bun-entry.ts')], outfile: join(dist, 'bun-entry.cjs'), plugins: [lazyChunks] }),
   build({ ...common, entryPoints: [join(root, 'src/libcontainer/init/main.ts')], outfile: join(dist, 'init.cjs'), plugins: [fastBuiltins] }),
   ...Object.entries(LAZY).map(([src, name]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, `${name}.cjs`), plugins: [fastBuiltins] })),
   // The systemd driver's D-Bus connection runs in a worker thread (src/cgroups/systemd-client.ts);
@@ -117,10 +123,8 @@ writeAtomic(join(dist, 'node.cjs'), "'use strict';\nrequire('./boot.cjs')('runc-
 const bun = findBun();
 const exe = join(dist, 'runc-ts-bun');
 if (bun) {
-  // The executable's entry: the init when spawnInit started it ($_RUNCTS_INITPIPE set), the CLI
-  // otherwise.
-  writeAtomic(join(dist, 'bun-entry.cjs'), "'use strict';\nif (process.env._RUNCTS_INITPIPE) require('./init.cjs');\nelse require('./runc-ts.cjs');\n");
-  const chunks = ['runc-ts', 'init', ...Object.values(LAZY), ...Object.values(PACKAGE_CHUNKS), 'systemd-worker'].map((n) => `${n}.cjs`);
+  // The executable's entry is dist/bun-entry.cjs (src/bun-entry.ts).
+  const chunks = ['runc-ts', 'runc-ts-lite', 'init', ...Object.values(LAZY), ...Object.values(PACKAGE_CHUNKS), 'systemd-worker'].map((n) => `${n}.cjs`);
   execFileSync(bun, [
     'build', '--compile', '--bytecode', '--format=cjs',
     // Every process of runc-ts is short-lived: a call or an init that execs. At the normal JIT

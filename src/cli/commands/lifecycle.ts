@@ -37,8 +37,10 @@ function createArgs(a: any): CreateOptions {
   };
 }
 
-export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
-  const createCmd: CommandModule<any, any> = {
+// One factory per command: the bundle of the everyday calls (runc-ts-lite.cjs, see main.ts) takes
+// only start, state, kill and delete, and so none of create's code.
+export function createCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'create [id]',
     describe: 'create a container',
     builder: createOptions,
@@ -47,8 +49,10 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
       await create(ctx.g, createArgs(a));
     },
   };
+}
 
-  const run: CommandModule<any, any> = {
+export function runCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'run [id]',
     describe: 'create and run a container',
     builder: (y) =>
@@ -91,15 +95,19 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
       ctx.exitCode = status;
     },
   };
+}
 
-  const startCmd: CommandModule<any, any> = {
+export function startCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'start [id]',
     describe: 'executes the user defined process in a created container',
     builder: (y) => y.positional('id', idArg),
     handler: async (a) => start(ctx.g, a.id),
   };
+}
 
-  const state: CommandModule<any, any> = {
+export function stateCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'state [id]',
     describe: 'output the state of a container',
     builder: (y) => y.positional('id', idArg),
@@ -108,8 +116,10 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
       writeStdout(JSON.stringify(specState(st, s), null, 2) + '\n');
     },
   };
+}
 
-  const list: CommandModule<any, any> = {
+export function listCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'list',
     aliases: ['ps-all'],
     describe: 'lists containers started by runc-ts with the given root',
@@ -131,8 +141,10 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
       writeStdout(formatTable(rows));
     },
   };
+}
 
-  const killCmd: CommandModule<any, any> = {
+export function killCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'kill [id] [signal]',
     describe: 'kill sends the specified signal (default: SIGTERM) to the container\'s init process',
     builder: (y) =>
@@ -143,8 +155,10 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
         .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'send the specified signal to all processes inside the container' }),
     handler: (a) => killContainer(ctx.g, a.id, parseSignal(String(a.signal ?? 'SIGTERM')), a.all),
   };
+}
 
-  const del: CommandModule<any, any> = {
+export function deleteCommand(ctx: Context): CommandModule<any, any> {
+  return {
     command: 'delete [id]',
     aliases: ['rm'],
     describe: 'delete any resources held by the container often used with detached container',
@@ -160,6 +174,9 @@ export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
       }
     },
   };
+}
 
-  return [createCmd, run, startCmd, state, list, killCmd, del];
+/** All of them, in runc's order. */
+export function lifecycleCommands(ctx: Context): CommandModule<any, any>[] {
+  return [createCommand(ctx), runCommand(ctx), startCommand(ctx), stateCommand(ctx), listCommand(ctx), killCommand(ctx), deleteCommand(ctx)];
 }
