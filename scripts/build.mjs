@@ -55,7 +55,7 @@ const build = async (opts) => {
 const LAZY = {
   'src/spec/load.ts': 'spec-load',
   'src/spec/default.ts': 'spec-default',
-  'src/seccomp/compile.ts': 'seccomp-compile',
+  'src/seccomp/cache.ts': 'seccomp-compile',
   'src/seccomp/features.ts': 'seccomp-features',
 };
 // Packages required lazily (execa for hooks, yargs for all but the everyday commands): chunks too.

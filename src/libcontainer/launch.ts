@@ -212,8 +212,9 @@ export async function launch(o: LaunchOptions, rb: Rollback): Promise<Launched> 
         o.applyCgroup(pid);
         faultPoint(o.kind, 'cgroup-apply');
         if (!seccomp) return {};
-        // Loaded on demand: libseccomp is not for every command.
-        const sc = (require('../seccomp/compile') as typeof import('../seccomp/compile')).compileSeccomp(seccomp);
+        // Loaded on demand: libseccomp is not for every command. A profile compiled before (the
+        // same default profile for every Docker container) comes from the cache.
+        const sc = (require('../seccomp/cache') as typeof import('../seccomp/cache')).compileSeccompCached(seccomp);
         return { seccomp: { bpf: sc.bpf.toString('base64'), flags: sc.flags, notify: sc.notify } };
       },
       async onSeccompListener(p, fd) {
