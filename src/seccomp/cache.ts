@@ -40,16 +40,12 @@ function cacheKey(spec: LinuxSeccomp): string {
   }, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
 }
 
-/** Two 32-bit FNV-1a hashes, as 16 hex digits: a file name, not a proof (the key is compared
- * in full). */
+/** 16 hex digits of a hash of the key: a file name, not a proof (the key is compared in full).
+ * Native: a character loop in the interpreter cost ~1 ms on Docker's profile (14 KB of key). */
 function fileHash(s: string): string {
-  let a = 0x811c9dc5, b = 0x050c5d1f;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  const bun = (globalThis as { Bun?: { hash(s: string): bigint | number } }).Bun;
+  if (bun) return BigInt.asUintN(64, BigInt(bun.hash(s))).toString(16).padStart(16, '0');
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(s).digest('hex').slice(0, 16);
 }
 
 /** Ours alone: a directory (or file) owned by us that nobody else may write. */

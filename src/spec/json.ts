@@ -5,8 +5,15 @@
 /** Far beyond any real config (the runtime-spec's deepest path has 6 levels). */
 export const MAX_JSON_DEPTH = 1000;
 
-/** Throws `makeError(message)` when `text` nests arrays/objects deeper than MAX_JSON_DEPTH. */
+/**
+ * Throws `makeError(message)` when `text` nests arrays/objects deeper than MAX_JSON_DEPTH. A
+ * document with no more opening brackets than that cannot nest deeper: counted with indexOf
+ * (native), that settles every real config. Only beyond it are the characters walked one by
+ * one, which in the interpreter cost ~1 ms per 16 KB (Docker's config with its seccomp
+ * profile, and every state.json that holds it, read by each start, state, kill and delete).
+ */
 export function checkJsonDepth(text: string, fileLabel: string, makeError: (m: string) => Error): void {
+  if (countAtMost(text, '{', countAtMost(text, '[', MAX_JSON_DEPTH)) >= 0) return;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -19,6 +26,12 @@ export function checkJsonDepth(text: string, fileLabel: string, makeError: (m: s
       depth--;
     }
   }
+}
+
+/** `budget` less the occurrences of `ch` in `text`; negative (stopping there) once they exceed it. */
+function countAtMost(text: string, ch: string, budget: number): number {
+  for (let i = text.indexOf(ch); i !== -1 && budget >= 0; i = text.indexOf(ch, i + 1)) budget--;
+  return budget;
 }
 
 /** Parses a file that must hold one JSON object (state.json): a one-line error otherwise. */

@@ -195,6 +195,12 @@ test('JSON nested deeper than 1000 levels is refused naming the file, before any
   const deep = (n: number) => `{"x":${'['.repeat(n)}${']'.repeat(n)}}`;
   assert.throws(() => parseJsonWithPosition(deep(100_000), 'config.json'), (e: Error) => e instanceof SpecError && /^config\.json: JSON nested deeper than 1000 levels/.test(e.message));
   assert.equal(parseJsonWithPosition(deep(998), 'config.json') !== undefined, true);
+  // The limit itself: 1000 levels pass, 1001 do not (the object is one of them).
+  assert.equal(parseJsonWithPosition(deep(999), 'config.json') !== undefined, true);
+  assert.throws(() => parseJsonWithPosition(deep(1000), 'config.json'), /nested deeper than 1000 levels \(at offset 1004\)/);
+  // Many brackets, none deep: counted first, then walked, and let through.
+  const wide = JSON.stringify({ a: Array.from({ length: 3000 }, () => ({ b: [] })) });
+  assert.equal((parseJsonWithPosition(wide, 'config.json') as any).a.length, 3000);
   // Brackets inside strings do not count.
   assert.equal(parseJsonWithPosition(JSON.stringify({ s: '['.repeat(5000) }), 'config.json'), { s: '['.repeat(5000) });
   const dir = makeBundle(deep(100_000));
