@@ -12,6 +12,7 @@ import type { LinuxSeccomp } from '../spec/types';
 import { compileSeccomp, type CompiledSeccomp } from './compile';
 import { BPF_MAXINSNS, SOCK_FILTER_SIZE } from './constants';
 import { libseccomp } from './libseccomp';
+import { ffiAddon, type Ffi } from '../libcontainer/sys/ffi';
 
 declare const __VERSION__: string;
 declare const __COMMIT__: string;
@@ -28,16 +29,27 @@ export function defaultCacheDir(): string | undefined {
 
 /** What a compilation depends on, as one string. */
 function cacheKey(spec: LinuxSeccomp): string {
+  const { libseccomp, api } = libseccompIdentity();
+  return JSON.stringify({ build: BUILD, arch: process.arch, kernel: release(), libseccomp, api, spec }, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
+}
+
+const RTLD_NOW = 0x2;
+const RTLD_GLOBAL = 0x100;
+/**
+ * libseccomp's version and API level, as the key holds them. Through ffi.node where it is here
+ * (`native`): loading koffi (libstdc++) only to ask for two numbers cost ~1.8 ms of every
+ * create whose profile is cached. A compilation loads koffi anyway.
+ */
+export function libseccompIdentity(native: Ffi | null = ffiAddon() ?? null): { libseccomp: string; api: number } {
+  // RTLD_GLOBAL: ffi.node finds functions in every loaded library (dlsym of RTLD_DEFAULT).
+  if (native?.func('void *dlopen(const char *file, int mode)')('libseccomp.so.2', RTLD_NOW | RTLD_GLOBAL)) {
+    const v = new Uint32Array(3); // struct scmp_version { unsigned int major, minor, micro; }
+    native.func('void *memcpy(void *dest, const void *src, size_t n)')(v, native.func('void *seccomp_version(void)')(), v.byteLength);
+    return { libseccomp: `${v[0]}.${v[1]}.${v[2]}`, api: native.func('unsigned int seccomp_api_get(void)')() };
+  }
   const lib = libseccomp();
   const v = lib.version();
-  return JSON.stringify({
-    build: BUILD,
-    arch: process.arch,
-    kernel: release(),
-    libseccomp: `${v.major}.${v.minor}.${v.micro}`,
-    api: lib.apiGet(),
-    spec,
-  }, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  return { libseccomp: `${v.major}.${v.minor}.${v.micro}`, api: lib.apiGet() };
 }
 
 /** 16 hex digits of a hash of the key: a file name, not a proof (the key is compared in full).

@@ -7,9 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinuxSeccomp } from '../../src/spec/types';
 import { compileSeccomp } from '../../src/seccomp/compile';
-import { compileSeccompCached } from '../../src/seccomp/cache';
+import { compileSeccompCached, libseccompIdentity } from '../../src/seccomp/cache';
+import { loadFfiAddon } from '../../src/libcontainer/sys/ffi';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { dockerDefaultProfile } from '../../src/seccomp/testdata/docker-profile';
 
+const ROOT = resolve(__dirname, '../..');
+const DIST = join(ROOT, 'dist');
 const profile = (): LinuxSeccomp => ({ ...dockerDefaultProfile(), architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'] });
 
 function withDir(body: (dir: string) => void): () => void {
@@ -98,5 +103,35 @@ test('without a directory it compiles, and errors are compileSeccomp\'s', () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('libseccomp\'s version and API level read through ffi.node are those koffi reads', () => {
+  const addon = loadFfiAddon(DIST);
+  if (!addon) throw new Error('dist/ffi.node is not built (npm run build)');
+  const native = libseccompIdentity(addon);
+  assert.equal(native, libseccompIdentity(null));
+  assert.match(native.libseccomp, /^\d+\.\d+\.\d+$/);
+  assert.ok(native.api >= 1);
+});
+
+// A cached profile is the common case (Docker's default for every container): koffi, whose
+// addon links libstdc++, is not loaded for it. Checked in a process of its own.
+test(
+  'a profile served from the cache loads neither koffi nor libseccomp\'s bindings',
+  withDir((dir) => {
+    compileSeccompCached(profile(), dir);
+    const child = `
+      const { compileSeccompCached } = require('./src/seccomp/cache.ts');
+      const { dockerDefaultProfile } = require('./src/seccomp/testdata/docker-profile.ts');
+      const c = compileSeccompCached({ ...dockerDefaultProfile(), architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'] }, process.env.CACHE_DIR);
+      const maps = require('fs').readFileSync('/proc/self/maps', 'utf8');
+      console.log(JSON.stringify({ insns: c.bpf.length / 8, koffi: maps.includes('koffi'), libseccomp: maps.includes('libseccomp') }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', child], { cwd: ROOT, env: { ...process.env, CACHE_DIR: dir, _RUNCTS_DIST_DIR: DIST }, encoding: 'utf8', timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.is(out.insns, compileSeccomp(profile()).bpf.length / 8);
+    assert.is(out.koffi, false, 'koffi was loaded for a cache hit');
+    assert.is(out.libseccomp, true, 'libseccomp itself gives the key its version');
+  }),
+);
 
 test.run();
