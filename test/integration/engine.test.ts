@@ -64,7 +64,8 @@ test("koffi, when loaded (to compile a seccomp profile), is not loaded through i
   const b = makeBundle((c) => {
     c.process.terminal = false;
     c.process.args = ['/bin/true'];
-    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO' }] };
+    // A profile of its own (errnoRet): one the seccomp cache holds would not load koffi at all.
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 + ((Date.now() + process.pid) % 4000) }] };
   });
   const dir = mkdtempSync(join(tmpdir(), 'runc-ts-strace-'));
   try {
@@ -84,9 +85,10 @@ test("koffi, when loaded (to compile a seccomp profile), is not loaded through i
 });
 
 // bin/runc-ts used to be a sh launcher that exec'd the engine: one more exec on every call
-// (~0.8 ms, four calls per Docker container). It is a symlink to dist/runc-ts, the Bun
-// executable itself, which becomes node in place when asked for the Node engine.
-test('a call is one exec of the Bun executable; RUNC_TS_ENGINE=node execs node in place', () => {
+// (~0.8 ms, four calls per Docker container). It is a symlink to dist/runc-ts, a small static
+// launcher (native/launcher.c, ~0.2 ms) that sets the engine's options and executes the Bun
+// executable, which becomes node in place when asked for the Node engine.
+test('a call is the launcher, then the Bun executable; RUNC_TS_ENGINE=node execs node in place', () => {
   const strace = straceBin();
   const execs = (env: Record<string, string>) => {
     const r = spawnSync(strace, ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', RUNC_TS, '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -94,13 +96,52 @@ test('a call is one exec of the Bun executable; RUNC_TS_ENGINE=node execs node i
     return [...r.stderr.matchAll(/execve\("([^"]+)"[^\n]*= 0/g)].map((m) => m[1]);
   };
   if (existsSync(BUN_EXE)) {
-    assert.equal(execs({ RUNC_TS_ENGINE: '' }), [RUNC_TS]);
+    assert.equal(execs({ RUNC_TS_ENGINE: '' }), [RUNC_TS, BUN_EXE]);
     const viaNode = execs({ RUNC_TS_ENGINE: 'node' });
-    assert.is(viaNode.length, 2, viaNode.join(' '));
-    assert.match(viaNode[1]!, /\/node$/);
+    assert.is(viaNode.length, 3, viaNode.join(' '));
+    assert.match(viaNode[2]!, /\/node$/);
   } else {
     // No Bun build: dist/runc-ts is a sh launcher of the Node bundles.
     assert.match(execs({})[1] ?? '', /\/node$/);
+  }
+});
+
+// The launcher turns the engine's JIT off (BUN_JSC_useJIT=0) for the CLI, and the CLI for the
+// init: both live a few milliseconds. The variable is the engine's only: what the CLI runs (a
+// hook, the node it becomes with RUNC_TS_ENGINE=node) sees the caller's environment, and a
+// value the caller set is theirs.
+test('the CLI and the init run without JIT; what the CLI runs sees the caller\'s environment', () => {
+  if (!existsSync(BUN_EXE)) return void console.log('  (skip: no Bun build, hence no launcher)');
+  const rt = makeRuntime('runc-ts');
+  const out = mkdtempSync(join(tmpdir(), 'runc-ts-env-'));
+  // A hook's parent is the CLI: it records the CLI's environment as the CLI started, and its own.
+  const b = makeBundle((c) => {
+    c.process.terminal = false;
+    c.process.args = ['sleep', '100'];
+    c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `tr '\\0' '\\n' < /proc/$PPID/environ > "$OUT/cli"; env > "$OUT/hook"`], env: [`OUT=${out}`] }] };
+  });
+  const created = (id: string, env: Record<string, string>) => {
+    const r = spawnSync(RUNC_TS, ['--root', rt.root, 'create', '--bundle', b.dir, id], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const lines = (f: string) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean);
+    return { cli: lines('cli'), hook: lines('hook'), init: readFileSync(`/proc/${JSON.parse(rt.run(['state', id]).stdout).pid}/environ`, 'utf8').split('\0') };
+  };
+  try {
+    const bun = created('jit-off', {});
+    assert.ok(bun.cli.includes('BUN_JSC_useJIT=0'), `the CLI ran with the JIT: ${bun.cli.join(' ')}`);
+    assert.ok(bun.init.includes('BUN_JSC_useJIT=0'), `the init ran with the JIT: ${bun.init.join(' ')}`);
+    assert.equal(bun.hook.filter((l) => !/^(PWD|SHLVL|_)=/.test(l)).sort(), [`OUT=${out}`]);
+    // Under node, the launcher's variables are gone; the caller's are there.
+    const node = created('jit-node', { RUNC_TS_ENGINE: 'node' });
+    assert.ok(node.cli.includes('RUNC_TS_ENGINE=node'), node.cli.join(' '));
+    assert.not.ok(node.cli.some((l) => /^(BUN_JSC_useJIT|_RUNCTS_LAUNCHER_SET)=/.test(l)), `node got the launcher's variables: ${node.cli.join(' ')}`);
+    // A caller's own setting is kept, and not taken away from what the CLI runs.
+    const own = created('jit-own', { BUN_JSC_useJIT: '1', RUNC_TS_ENGINE: 'node' });
+    assert.ok(own.cli.includes('BUN_JSC_useJIT=1'), own.cli.join(' '));
+  } finally {
+    rt.cleanup();
+    b.remove();
+    rmSync(out, { recursive: true, force: true });
   }
 });
 
