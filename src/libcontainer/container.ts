@@ -295,11 +295,17 @@ export function load(g: GlobalOptions, id: string): { st: StateDir; s: SavedStat
   return { st, s: st.read() };
 }
 
-export async function start(g: GlobalOptions, id: string): Promise<void> {
+/**
+ * `justCreated`: the state `create` returned to this same process (`run`), which is what it
+ * wrote and holds the status it left (created). Like runc's run, which starts the container
+ * object it holds, it is not read back and checked again; whoever started or deleted the
+ * container meanwhile took exec.fifo with it, and that is what fails then.
+ */
+export async function start(g: GlobalOptions, id: string, justCreated?: SavedState): Promise<void> {
   const st = new StateDir(g.root, id).lock();
   try {
-    const s = st.read();
-    const status = statusOf(st, s);
+    const s = justCreated ?? st.read();
+    const status = justCreated ? 'created' : statusOf(st, s);
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
     if (status === 'running') throw new RuntimeError('cannot start an already running container');
     if (status !== 'created') throw new RuntimeError(`cannot start a container in the ${status} state`);
@@ -446,11 +452,12 @@ function killQuietly(pid: number, signal: number): void {
   }
 }
 
-export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
+/** `known`: the state as this process (`run`) wrote it, not read back. */
+export async function deleteContainer(g: GlobalOptions, id: string, force: boolean, known?: SavedState): Promise<void> {
   const st = new StateDir(g.root, id).lock();
   let s: SavedState;
   try {
-    s = st.read();
+    s = known ?? st.read();
   } catch (e: any) {
     // Like runc: the remains of a create killed before its first state write (a directory
     // without state.json) go; with --force that is success.

@@ -61,21 +61,21 @@ export function runCommand(ctx: Context): CommandModule<any, any> {
         .option('keep', { type: 'boolean', default: false, describe: 'do not delete the container after it exits' })
         .option('no-subreaper', { type: 'boolean', default: false, describe: 'disable the use of the subreaper used to reap reparented processes' }),
     handler: async (a) => {
-      const { pid, init, consoleSock } = await create(ctx.g, {
+      const { pid, init, consoleSock, state } = await create(ctx.g, {
         ...createArgs(a),
         subreaper: !a.detach && !a['no-subreaper'],
         ownConsole: !a.detach,
       });
       const tty = consoleSock >= 0 ? attachConsole(consoleSock) : undefined;
       if (a.detach) {
-        await start(ctx.g, a.id);
+        await start(ctx.g, a.id, state);
         return;
       }
       // Foreground: forward signals to the container, wait, exit with its status.
       const stopForwarding = forwardSignals(pid);
       const exited = waitForExit(pid, init.child);
       try {
-        await start(ctx.g, a.id);
+        await start(ctx.g, a.id, state);
       } catch (e) {
         sysKill(pid, 9);
         await exited;
@@ -90,7 +90,7 @@ export function runCommand(ctx: Context): CommandModule<any, any> {
       }
       stopForwarding();
       trace('cli: container exited');
-      if (!a.keep) await deleteContainer(ctx.g, a.id, true);
+      if (!a.keep) await deleteContainer(ctx.g, a.id, true, state);
       trace('cli: deleted');
       ctx.exitCode = status;
     },
