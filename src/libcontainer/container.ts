@@ -241,8 +241,12 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
         setCgroup() {
           cgroup?.set({ ...spec.linux?.resources, devices: withDefaultDevices(spec.linux?.resources?.devices) });
         },
+        // onPid recorded the pid and its start time, which cannot have changed since (the
+        // init is alive, we hold the lock): the write would only repeat that file.
         writeState(pid) {
-          state.pidStartTime = processStartTime(pid);
+          const startTime = processStartTime(pid);
+          if (startTime === state.pidStartTime) return;
+          state.pidStartTime = startTime;
           st.write(state);
         },
       },
