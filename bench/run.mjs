@@ -15,7 +15,7 @@
 //   docker       `docker run --rm --network none --runtime RT busybox true` on a private dockerd +
 //                containerd (bench/docker.mjs); a default row only where Docker is installed
 // plus the bare engine start-up (`bun -e 0`, `node -e 0`, and an empty executable compiled
-// like runc-ts's, with its peak RSS) as the floor runc-ts cannot go under.
+// and run like runc-ts's, with its peak RSS) as the floor runc-ts cannot go under.
 // Writes the table to bench/results/<date>.md with a description of the machine.
 // Usage (as root): node bench/run.mjs [rounds=15] [--rows=run,csd,state,exec,parallel,rss,docker]
 //   [--no-node] [--no-write]
@@ -85,9 +85,9 @@ function childrenCpuMs() {
   return (Number(f[13]) + Number(f[14])) * (1000 / CLK_TCK);
 }
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-function timeCmd(cmd, argv) {
+function timeCmd(cmd, argv, env = process.env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { stdio: 'ignore' });
+  const r = spawnSync(cmd, argv, { stdio: 'ignore', env });
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
@@ -148,7 +148,10 @@ const rows = {
   docker: ['`docker run --rm --network none` busybox true (ms)', median],
 };
 const results = new Map(runtimes.map((rt) => [rt.name, Object.fromEntries(Object.keys(rows).map((r) => [r, []]))]));
-const floor = { 'bun -e 0': [], 'node -e 0': [], 'an empty `bun build --compile` executable': [] };
+// The empty executable runs as runc-ts's does: without JIT (native/launcher.c).
+const EMPTY = 'an empty `bun build --compile` executable, no JIT';
+const NO_JIT = { ...process.env, BUN_JSC_useJIT: '0' };
+const floor = { 'bun -e 0': [], 'node -e 0': [], [EMPTY]: [] };
 const floorRss = [];
 // What the Bun executable costs before any of runc-ts's code runs: one compiled from `0`.
 let emptyExe;
@@ -206,9 +209,9 @@ try {
     }
     if (BUN) { const f = timeCmd(BUN, ['-e', '0']); if (i >= 0) floor['bun -e 0'].push(f); }
     if (emptyExe) {
-      const f = timeCmd(emptyExe, []);
-      if (i >= 0) floor['an empty `bun build --compile` executable'].push(f);
-      if (i >= 0 && GNU_TIME && ROWS.includes('rss')) floorRss.push(gnuTimeRss(emptyExe, []) / 1024);
+      const f = timeCmd(emptyExe, [], NO_JIT);
+      if (i >= 0) floor[EMPTY].push(f);
+      if (i >= 0 && GNU_TIME && ROWS.includes('rss')) floorRss.push(gnuTimeRss(emptyExe, [], NO_JIT) / 1024);
     }
     const f = timeCmd(process.execPath, ['-e', '0']);
     if (i >= 0) floor['node -e 0'].push(f);
@@ -236,7 +239,7 @@ for (const [key, [label, summary]] of Object.entries(rows)) {
 }
 const blank = cols.map(() => ' |').join('').slice(0, -1);
 for (const [k, v] of Object.entries(floor)) if (v.length) md += `| floor: ${k.includes('`') ? k : `\`${k}\``} (ms) | ${median(v).toFixed(1)} |${blank}| |\n`;
-if (floorRss.length) md += `| floor: peak RSS of an empty \`bun build --compile\` executable (MiB) | ${median(floorRss).toFixed(1)} |${blank}| |\n`;
+if (floorRss.length) md += `| floor: peak RSS of ${EMPTY} (MiB) | ${median(floorRss).toFixed(1)} |${blank}| |\n`;
 
 const sh = (cmd, a) => { try { return execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return '?'; } };
 const machine = [
