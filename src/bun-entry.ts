@@ -1,6 +1,7 @@
 // The compiled executable's entry (scripts/build.mjs): the container init when spawnInit started
-// it ($_RUNCTS_INITPIPE set); else the CLI (started by native/launcher.c), from runc-ts-lite.cjs for the everyday calls
-// (cli/lite.ts), from runc-ts.cjs for the rest. The bundles are embedded files of their own.
+// it ($_RUNCTS_INITPIPE set); else the CLI (started by native/launcher.c), from
+// runc-ts-lite.cjs for the everyday calls (cli/lite.ts), from runc-ts.cjs for the rest. The
+// bundles are embedded files of their own.
 import { splitGlobal } from './cli/argv';
 import { LITE_COMMANDS } from './cli/lite';
 

@@ -29,8 +29,7 @@ export function defaultCacheDir(): string | undefined {
 
 /** What a compilation depends on, as one string. */
 function cacheKey(spec: LinuxSeccomp): string {
-  const { libseccomp, api } = libseccompIdentity();
-  return JSON.stringify({ build: BUILD, arch: process.arch, kernel: release(), libseccomp, api, spec }, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  return JSON.stringify({ build: BUILD, arch: process.arch, kernel: release(), ...libseccompIdentity(), spec }, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
 }
 
 const RTLD_NOW = 0x2;
