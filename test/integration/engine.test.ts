@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT_DIR, RUNC_TS, makeRuntime, runcTsEngine, runcTsEngineArgv, straceBin } from '../helpers/runtimes';
 import { makeBundle } from '../helpers/bundle';
+import { unless } from '../helpers/skip';
 
 const BUN_EXE = join(ROOT_DIR, 'dist', 'runc-ts-bun');
 const versionWith = (env: Record<string, string>) => spawnSync(RUNC_TS, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -110,8 +111,7 @@ test('a call is the launcher, then the Bun executable; RUNC_TS_ENGINE=node execs
 // init: both live a few milliseconds. The variable is the engine's only: what the CLI runs (a
 // hook, the node it becomes with RUNC_TS_ENGINE=node) sees the caller's environment, and a
 // value the caller set is theirs.
-test('the CLI and the init run without JIT; what the CLI runs sees the caller\'s environment', () => {
-  if (!existsSync(BUN_EXE)) return void console.log('  (skip: no Bun build, hence no launcher)');
+unless(test, existsSync(BUN_EXE) ? undefined : 'no Bun build, hence no launcher')('the CLI and the init run without JIT; what the CLI runs sees the caller\'s environment', () => {
   const rt = makeRuntime('runc-ts');
   const out = mkdtempSync(join(tmpdir(), 'runc-ts-env-'));
   // A hook's parent is the CLI: it records the CLI's environment as the CLI started, and its own.
@@ -127,7 +127,7 @@ test('the CLI and the init run without JIT; what the CLI runs sees the caller\'s
     return { cli: lines('cli'), hook: lines('hook'), init: readFileSync(`/proc/${JSON.parse(rt.run(['state', id]).stdout).pid}/environ`, 'utf8').split('\0') };
   };
   try {
-    const bun = created('jit-off', {});
+    const bun = created('jit-off', { RUNC_TS_ENGINE: '' });
     assert.ok(bun.cli.includes('BUN_JSC_useJIT=0'), `the CLI ran with the JIT: ${bun.cli.join(' ')}`);
     assert.ok(bun.init.includes('BUN_JSC_useJIT=0'), `the init ran with the JIT: ${bun.init.join(' ')}`);
     assert.equal(bun.hook.filter((l) => !/^(PWD|SHLVL|_)=/.test(l)).sort(), [`OUT=${out}`]);
