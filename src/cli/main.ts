@@ -40,7 +40,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
   if (BUN_EXECUTABLE && process.env.RUNC_TS_ENGINE === 'node') execNodeEngine(argv);
   // Anything else than the plain forms of its commands (help, a flag fast.ts leaves to yargs)
   // the lite bundle hands to the whole CLI, which runs it on being loaded.
-  if (__LITE__ && !LITE_COMMANDS.has(parseFast(argv)?.command ?? '')) {
+  // (parseFast is pure: parsed once, here, for the hand-over and for the command below.)
+  const fast = parseFast(argv);
+  if (__LITE__ && !LITE_COMMANDS.has(fast?.command ?? '')) {
     require('./runc-ts.cjs');
     return undefined;
   }
@@ -69,7 +71,6 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   const ctx: Context = { g: globalOptions({}, log), log, exitCode: 0 };
   try {
-    const fast = parseFast(argv);
     if (fast) {
       ctx.g = globalOptions(fast.globals, log);
       // (if/else, not a conditional expression: esbuild leaves out what only a dead branch uses)
