@@ -12,6 +12,11 @@
 //   peak RSS     the largest resident set of the runtime's processes during `run` (the CLI and,
 //                reaped by it, the container init before it execs) and during `state`
 //                (GNU time's %M: wait4's ru_maxrss)
+//   memory       the peak memory charged to a memory cgroup of the call's own during `run` and
+//                `state`: what the call costs the host (its private memory, page tables, the page
+//                cache it reads first, every process of it at once). RSS counts instead every
+//                page of the executable mapped from the page cache, which all the processes of
+//                a runtime share: for Bun's 110 MiB executable that is most of runc-ts's RSS.
 //   docker       `docker run --rm --network none --runtime RT busybox true` on a private dockerd +
 //                containerd (bench/docker.mjs); a default row only where Docker is installed
 // plus the bare engine start-up (`bun -e 0`, `node -e 0`, and an empty executable compiled
@@ -20,7 +25,7 @@
 // Usage (as root): node bench/run.mjs [rounds=15] [--rows=run,csd,state,exec,parallel,rss,docker]
 //   [--no-node] [--no-write]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +108,33 @@ function gnuTimeRss(cmd, argv, env = process.env, name = cmd) {
   if (r.status !== 0) throw new Error(`${name} ${argv.join(' ')} failed: ${readFileSync(errFile, 'utf8')}`);
   return Number(readFileSync(out, 'utf8').trim().split('\n').pop());
 }
+// Where the memory rows measure: cgroup v1's memory hierarchy, else cgroup v2's root when it
+// delegates the memory controller (memory.peak needs Linux 5.19).
+const MEMCG = (() => {
+  const v1 = '/sys/fs/cgroup/memory';
+  if (existsSync(join(v1, 'memory.max_usage_in_bytes'))) return { cgroup: join(v1, `runc-ts-bench-${process.pid}`), peak: 'memory.max_usage_in_bytes' };
+  try {
+    if (readFileSync('/sys/fs/cgroup/cgroup.subtree_control', 'utf8').split(/\s+/).includes('memory')) return { cgroup: `/sys/fs/cgroup/runc-ts-bench-${process.pid}`, peak: 'memory.peak' };
+  } catch {}
+  return undefined;
+})();
+/** Peak memory (MiB) charged to a new memory cgroup that the command starts in (MEMCG). */
+function peakCharge(rt, argv) {
+  return chargedPeak(rt.bin, ['--root', stateRoot(rt), ...argv], envOf(rt), rt.name);
+}
+function chargedPeak(cmd, argv, env = process.env, name = cmd) {
+  mkdirSync(MEMCG.cgroup);
+  try {
+    const err = openSync(errFile, 'w');
+    // The shell joins the cgroup and execs the command: nothing of the benchmark's is charged.
+    const r = spawnSync('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', MEMCG.cgroup, cmd, ...argv], { cwd: bundle, env, stdio: ['ignore', 'ignore', err] });
+    closeSync(err);
+    if (r.status !== 0) throw new Error(`${name} ${argv.join(' ')} failed: ${readFileSync(errFile, 'utf8')}`);
+    return Number(readFileSync(join(MEMCG.cgroup, MEMCG.peak), 'utf8')) / 2 ** 20;
+  } finally {
+    rmdirSync(MEMCG.cgroup);
+  }
+}
 function stateOf(rt, id) {
   const r = spawnSync(rt.bin, ['--root', stateRoot(rt), 'state', id], { env: envOf(rt), encoding: 'utf8' });
   return r.status === 0 ? JSON.parse(r.stdout).status : 'gone';
@@ -145,6 +177,8 @@ const rows = {
   parallel: [`${PARALLEL} \`run\` in parallel, wall (ms)`, median],
   rss: ['peak RSS during `run` (MiB)', median],
   rssState: ['peak RSS of `state` (MiB)', median],
+  mem: ['peak memory charged during `run` (MiB, memory cgroup)', median],
+  memState: ['peak memory charged by `state` (MiB, memory cgroup)', median],
   docker: ['`docker run --rm --network none` busybox true (ms)', median],
 };
 const results = new Map(runtimes.map((rt) => [rt.name, Object.fromEntries(Object.keys(rows).map((r) => [r, []]))]));
@@ -153,6 +187,7 @@ const EMPTY = 'an empty `bun build --compile` executable, no JIT';
 const NO_JIT = { ...process.env, BUN_JSC_useJIT: '0' };
 const floor = { 'bun -e 0': [], 'node -e 0': [], [EMPTY]: [] };
 const floorRss = [];
+const floorMem = [];
 // What the Bun executable costs before any of runc-ts's code runs: one compiled from `0`.
 let emptyExe;
 if (BUN) {
@@ -168,6 +203,9 @@ function cleanUp() {
   docker?.stop();
   docker = undefined;
   for (const rt of runtimes) spawnSync(rt.bin, ['--root', stateRoot(rt), 'delete', '--force', sleeper], { env: envOf(rt), stdio: 'ignore' });
+  try {
+    if (MEMCG) rmdirSync(MEMCG.cgroup); // left by an interrupted measurement
+  } catch {}
   rmSync(work, { recursive: true, force: true });
 }
 // The rounds yield to the event loop once each, so that these run mid-benchmark.
@@ -204,6 +242,10 @@ try {
         r.rss = peakRss(rt, ['run', `${id}-m`]) / 1024;
         if (ROWS.includes('state')) r.rssState = peakRss(rt, ['state', sleeper]) / 1024;
       }
+      if (ROWS.includes('rss') && MEMCG) {
+        r.mem = peakCharge(rt, ['run', `${id}-g`]);
+        if (ROWS.includes('state')) r.memState = peakCharge(rt, ['state', sleeper]);
+      }
       if (docker) r.docker = docker.run(rt.docker);
       if (i >= 0) for (const [k, v] of Object.entries(r)) results.get(rt.name)[k].push(v);
     }
@@ -212,6 +254,7 @@ try {
       const f = timeCmd(emptyExe, [], NO_JIT);
       if (i >= 0) floor[EMPTY].push(f);
       if (i >= 0 && GNU_TIME && ROWS.includes('rss')) floorRss.push(gnuTimeRss(emptyExe, [], NO_JIT) / 1024);
+      if (i >= 0 && MEMCG && ROWS.includes('rss')) floorMem.push(chargedPeak(emptyExe, [], NO_JIT));
     }
     const f = timeCmd(process.execPath, ['-e', '0']);
     if (i >= 0) floor['node -e 0'].push(f);
@@ -240,6 +283,7 @@ for (const [key, [label, summary]] of Object.entries(rows)) {
 const blank = cols.map(() => ' |').join('').slice(0, -1);
 for (const [k, v] of Object.entries(floor)) if (v.length) md += `| floor: ${k.includes('`') ? k : `\`${k}\``} (ms) | ${median(v).toFixed(1)} |${blank}| |\n`;
 if (floorRss.length) md += `| floor: peak RSS of ${EMPTY} (MiB) | ${median(floorRss).toFixed(1)} |${blank}| |\n`;
+if (floorMem.length) md += `| floor: peak memory charged by ${EMPTY} (MiB) | ${median(floorMem).toFixed(1)} |${blank}| |\n`;
 
 const sh = (cmd, a) => { try { return execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return '?'; } };
 const machine = [
