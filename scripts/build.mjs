@@ -7,10 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require_ = createRequire(import.meta.url);
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
@@ -75,7 +73,8 @@ const lazyChunks = {
 };
 // Under Bun, node:fs and node:path cost every process ~2 ms to load: the bundles take the
 // synchronous fs calls our sources make from src/fast-fs.ts (libc through native/ffi.c, node:fs for
-// the rest and for errors) and path from path-browserify (node's posix path, ported). Only `fs`
+// the rest and for errors) and path from src/posix-path.ts (path-browserify: node's posix path,
+// ported). Only `fs`
 // without the prefix, as fast-fs.ts requires it, is node's own.
 const fastBuiltins = {
   name: 'fast-builtins',
@@ -83,7 +82,7 @@ const fastBuiltins = {
     b.onResolve({ filter: /^node:(fs|path)$/ }, (args) => {
       // Our sources only: packages (execa...) keep node's modules, and are loaded lazily.
       if (!args.importer.startsWith(join(root, 'src'))) return undefined;
-      if (args.path === 'node:path') return { path: require_.resolve('path-browserify') };
+      if (args.path === 'node:path') return { path: join(root, 'src', 'posix-path.ts') };
       return args.importer.endsWith(join('src', 'fast-fs.ts')) ? undefined : { path: join(root, 'src', 'fast-fs.ts') };
     });
   },
