@@ -102,12 +102,14 @@ export function aboveStdio(fd: number, count: number): number {
 }
 
 export async function spawnInit(o: InitSpawnOptions): Promise<SpawnedInit> {
-  const passed = Array.from({ length: o.passFds }, (_, i) => 3 + i);
   const syncIndex = 3 + o.passFds;
   // Our own socketpair rather than a pipe: the handshake reads it blocking.
   const sync = consoleSocketPair();
-  // The child's fds: stdio as ours, the passed fds at their numbers, then the init's own.
-  const fds: number[] = [0, 1, 2, ...passed, sync.theirs];
+  // The child's fds: stdio as ours, the passed fds at their numbers, then the init's own. (A
+  // loop, not Array.from: the engine compiles that builtin on first use, ~0.15 ms without JIT.)
+  const fds: number[] = [0, 1, 2];
+  for (let fd = 3; fd < syncIndex; fd++) fds.push(fd);
+  fds.push(sync.theirs);
   let consoleFdInInit = -1;
   if (o.consoleSocketFd >= 0) {
     consoleFdInInit = fds.length;

@@ -20,6 +20,10 @@ test('parsePrototype: the name, and how the result is read', () => {
   assert.equal(parsePrototype('void *memset(void *, int, size_t)'), { name: 'memset', result: 'long' });
   assert.throws(() => parsePrototype('double sqrt(double)'), /result type "double" of sqrt/);
   assert.throws(() => parsePrototype('mount'), /not a C prototype/);
+  assert.equal(parsePrototype('  unsigned   long\tgetauxval (unsigned long) '), { name: 'getauxval', result: 'long' });
+  assert.equal(parsePrototype('const char*getenv(const char *)'), { name: 'getenv', result: 'string' });
+  assert.throws(() => parsePrototype('int 9lives(void)'), /not a C prototype/);
+  assert.throws(() => parsePrototype('int close(int'), /not a C prototype/);
 });
 
 test('dist/ffi.node is built and loads', () => {

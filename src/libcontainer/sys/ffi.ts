@@ -37,18 +37,37 @@ interface Addon {
  * from 32 bits, the upper half of the register being undefined. */
 const RESULT = { int: 0, uint: 1, long: 2, string: 3 } as const;
 
-/** `int mount(const char *, ...)` → its name and how to read its result. */
+// Result types by their C spelling (single spaces; other pointers read as 'long').
+const RESULT_TYPES: Record<string, keyof typeof RESULT> = {
+  'const char *': 'string', 'const char*': 'string',
+  long: 'long', 'unsigned long': 'long', size_t: 'long', ssize_t: 'long', int64_t: 'long', uint64_t: 'long', 'long long': 'long',
+  int: 'int', int32_t: 'int', pid_t: 'int',
+  'unsigned int': 'uint', unsigned: 'uint', uint32_t: 'uint', mode_t: 'uint', uid_t: 'uint', gid_t: 'uint',
+};
+const isWordChar = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_';
+
+/**
+ * `int mount(const char *, ...)` → its name and how to read its result. (String operations, no
+ * regular expressions or array builtins: every process binds its functions through here, and
+ * without JIT the engine compiles each of those on first use.)
+ */
 export function parsePrototype(prototype: string): { name: string; result: keyof typeof RESULT } {
-  const m = /^\s*(.*?)\s*\b([A-Za-z_]\w*)\s*\((.*)\)\s*$/.exec(prototype);
-  if (!m) throw new Error(`ffi: not a C prototype: ${prototype}`);
-  const ret = m[1]!.replace(/\s+/g, ' ').trim();
-  let result: keyof typeof RESULT;
-  if (/^const char ?\*$/.test(ret)) result = 'string';
-  else if (/\*$/.test(ret) || /^(long|unsigned long|size_t|ssize_t|int64_t|uint64_t|long long)$/.test(ret)) result = 'long';
-  else if (/^(int|int32_t|pid_t)$/.test(ret)) result = 'int';
-  else if (/^(unsigned int|unsigned|uint32_t|mode_t|uid_t|gid_t)$/.test(ret)) result = 'uint';
-  else throw new Error(`ffi: result type "${ret}" of ${m[2]} is not supported`);
-  return { name: m[2]!, result };
+  const text = prototype.trim();
+  const open = text.indexOf('(');
+  const head = open > 0 && text.endsWith(')') ? text.slice(0, open).trimEnd() : '';
+  let start = head.length;
+  while (start > 0 && isWordChar(head[start - 1]!)) start--;
+  const name = head.slice(start);
+  if (!name || (name[0]! >= '0' && name[0]! <= '9')) throw new Error(`ffi: not a C prototype: ${prototype}`);
+  let ret = '';
+  for (const c of head.slice(0, start)) {
+    if (c > ' ') ret += c;
+    else if (ret && !ret.endsWith(' ')) ret += ' ';
+  }
+  ret = ret.trimEnd();
+  const result = RESULT_TYPES[ret] ?? (ret.endsWith('*') ? 'long' : undefined);
+  if (!result) throw new Error(`ffi: result type "${ret}" of ${name} is not supported`);
+  return { name, result };
 }
 
 function nativeFfi(addon: Addon): Ffi {
