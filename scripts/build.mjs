@@ -74,8 +74,7 @@ const lazyChunks = {
 // Under Bun, node:fs and node:path cost every process ~2 ms to load: the bundles take the
 // synchronous fs calls our sources make from src/fast-fs.ts (libc through native/ffi.c, node:fs for
 // the rest and for errors) and path from src/posix-path.ts (path-browserify: node's posix path,
-// ported). Only `fs`
-// without the prefix, as fast-fs.ts requires it, is node's own.
+// ported). Only `fs` without the prefix, as fast-fs.ts requires it, is node's own.
 const fastBuiltins = {
   name: 'fast-builtins',
   setup(b) {

@@ -24,6 +24,7 @@ test('parsePrototype: the name, and how the result is read', () => {
   assert.equal(parsePrototype('const char*getenv(const char *)'), { name: 'getenv', result: 'string' });
   assert.throws(() => parsePrototype('int 9lives(void)'), /not a C prototype/);
   assert.throws(() => parsePrototype('int close(int'), /not a C prototype/);
+  assert.throws(() => parsePrototype('constructor close(int)'), /result type "constructor" of close/);
 });
 
 test('dist/ffi.node is built and loads', () => {

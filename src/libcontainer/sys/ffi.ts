@@ -65,7 +65,7 @@ export function parsePrototype(prototype: string): { name: string; result: keyof
     else if (ret && !ret.endsWith(' ')) ret += ' ';
   }
   ret = ret.trimEnd();
-  const result = RESULT_TYPES[ret] ?? (ret.endsWith('*') ? 'long' : undefined);
+  const result = Object.hasOwn(RESULT_TYPES, ret) ? RESULT_TYPES[ret] : ret.endsWith('*') ? 'long' : undefined;
   if (!result) throw new Error(`ffi: result type "${ret}" of ${name} is not supported`);
   return { name, result };
 }
