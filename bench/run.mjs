@@ -2,9 +2,12 @@
 // Benchmark: runc-ts on each engine (Bun, the default, and Node) against runc, in the same run,
 // alternating the order every round, after warm-up rounds. Medians and ratios to runc for:
 //   run          `run` of a container executing /bin/true (create, start, wait, delete)
-//   run CPU      user + system CPU time of that `run` and the processes it reaped (the container
-//                init): the kernel's cutime + cstime of this process across the spawn; a mean,
-//                since the counters tick in 10 ms
+//   run CPU      CPU time of a `run` and of every process it starts (the container init, the
+//                container's /bin/true), split into user and system time: where `perf` works
+//                (linux-perf), `perf stat`'s task-clock, user_time and system_time of a separate
+//                `run`, medians; else the kernel's cutime + cstime of this process across the
+//                timed spawn (reaped children only), a mean, since those tick in 10 ms
+//   state CPU    the same for `state` (with perf only)
 //   c+s+d        `create` + `start` + `delete` of the same (each timed, summed per round)
 //   state        `state` of a running container
 //   exec         `exec` of /bin/true in a running container
@@ -20,7 +23,8 @@
 //   docker       `docker run --rm --network none --runtime RT busybox true` on a private dockerd +
 //                containerd (bench/docker.mjs); a default row only where Docker is installed
 // plus the bare engine start-up (`bun -e 0`, `node -e 0`, and an empty executable compiled
-// and run like runc-ts's, with its peak RSS) as the floor runc-ts cannot go under.
+// and run like runc-ts's, with its peak RSS and, with perf, its CPU time) as the floor runc-ts
+// cannot go under, and the CPU time of `runc --version` as runc's own.
 // Writes the table to bench/results/<date>.md with a description of the machine.
 // Usage (as root): node bench/run.mjs [rounds=15] [--rows=run,csd,state,exec,parallel,rss,docker]
 //   [--no-node] [--no-write]
@@ -90,6 +94,25 @@ function childrenCpuMs() {
   return (Number(f[13]) + Number(f[14])) * (1000 / CLK_TCK);
 }
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+// perf stat counts the CPU time of a command and of every process it starts, to the
+// nanosecond, whatever cgroup or namespace they move to (counters inherited across fork).
+const PERF_EVENTS = 'task-clock,user_time,system_time';
+const PERF = spawnSync('perf', ['stat', '-x,', '-e', PERF_EVENTS, '--', 'true'], { encoding: 'utf8' }).stderr?.includes('system_time');
+/** CPU time (ms) of a command and its descendants: { cpu, user, sys } (perf stat). */
+function perfCpu(cmd, argv, env = process.env, name = cmd) {
+  const out = join(work, 'perf');
+  const err = openSync(errFile, 'w');
+  const r = spawnSync('perf', ['stat', '-x,', '-e', PERF_EVENTS, '-o', out, '--', cmd, ...argv], { cwd: bundle, env, stdio: ['ignore', 'ignore', err] });
+  closeSync(err);
+  if (r.status !== 0) throw new Error(`${name} ${argv.join(' ')} failed (perf stat): ${readFileSync(errFile, 'utf8')}`);
+  // CSV lines: value,unit,event,... (task-clock in msec, user_time and system_time in ns)
+  const v = {};
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const [value, unit, event] = line.split(',');
+    if (event) v[event] = Number(value) / (unit === 'ns' ? 1e6 : 1);
+  }
+  return { cpu: v['task-clock'], user: v.user_time, sys: v.system_time };
+}
 function timeCmd(cmd, argv, env = process.env) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { stdio: 'ignore', env });
@@ -170,9 +193,16 @@ const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 // The table's rows, in order: label and how the rounds are summarised.
 const rows = {
   run: ['`run` /bin/true (ms)', median],
-  runCpu: ['`run` CPU user+sys, incl. reaped children (ms, mean)', mean],
+  ...(PERF
+    ? {
+        runCpu: ['`run` CPU, every process it starts (ms, perf stat task-clock)', median],
+        runUser: ['… of which user time (ms, perf stat)', median],
+        runSys: ['… of which system time (ms, perf stat)', median],
+      }
+    : { runCpu: ['`run` CPU user+sys, incl. reaped children (ms, mean)', mean] }),
   csd: ['create + start + delete (ms)', median],
   state: ['`state` of a running container (ms)', median],
+  stateCpu: ['`state` CPU (ms, perf stat task-clock)', median],
   exec: ['`exec` /bin/true (ms)', median],
   parallel: [`${PARALLEL} \`run\` in parallel, wall (ms)`, median],
   rss: ['peak RSS during `run` (MiB)', median],
@@ -188,6 +218,8 @@ const NO_JIT = { ...process.env, BUN_JSC_useJIT: '0' };
 const floor = { 'bun -e 0': [], 'node -e 0': [], [EMPTY]: [] };
 const floorRss = [];
 const floorMem = [];
+const floorCpu = [];
+const runcFloorCpu = [];
 // What the Bun executable costs before any of runc-ts's code runs: one compiled from `0`.
 let emptyExe;
 if (BUN) {
@@ -228,6 +260,10 @@ try {
         const cpu0 = childrenCpuMs();
         r.run = time(rt, ['run', `${id}-r`]);
         r.runCpu = childrenCpuMs() - cpu0;
+        if (PERF) {
+          const c = perfCpu(rt.bin, ['--root', stateRoot(rt), 'run', `${id}-p`], envOf(rt), rt.name);
+          [r.runCpu, r.runUser, r.runSys] = [c.cpu, c.user, c.sys];
+        }
       }
       if (ROWS.includes('csd')) {
         const create = time(rt, ['create', '--bundle', bundle, `${id}-c`]);
@@ -236,6 +272,7 @@ try {
         r.csd = create + start + time(rt, ['delete', `${id}-c`]);
       }
       if (ROWS.includes('state')) r.state = time(rt, ['state', sleeper]);
+      if (ROWS.includes('state') && PERF) r.stateCpu = perfCpu(rt.bin, ['--root', stateRoot(rt), 'state', sleeper], envOf(rt), rt.name).cpu;
       if (ROWS.includes('exec')) r.exec = time(rt, ['exec', sleeper, '/bin/true']);
       if (ROWS.includes('parallel')) r.parallel = await parallelRuns(rt, i + WARMUP);
       if (ROWS.includes('rss') && GNU_TIME) {
@@ -255,7 +292,9 @@ try {
       if (i >= 0) floor[EMPTY].push(f);
       if (i >= 0 && GNU_TIME && ROWS.includes('rss')) floorRss.push(gnuTimeRss(emptyExe, [], NO_JIT) / 1024);
       if (i >= 0 && MEMCG && ROWS.includes('rss')) floorMem.push(chargedPeak(emptyExe, [], NO_JIT));
+      if (i >= 0 && PERF) floorCpu.push(perfCpu(emptyExe, [], NO_JIT).cpu);
     }
+    if (i >= 0 && PERF) runcFloorCpu.push(perfCpu(RUNC, ['--version']).cpu);
     const f = timeCmd(process.execPath, ['-e', '0']);
     if (i >= 0) floor['node -e 0'].push(f);
     await new Promise((resolve) => setImmediate(resolve));
@@ -284,6 +323,7 @@ const blank = cols.map(() => ' |').join('').slice(0, -1);
 for (const [k, v] of Object.entries(floor)) if (v.length) md += `| floor: ${k.includes('`') ? k : `\`${k}\``} (ms) | ${median(v).toFixed(1)} |${blank}| |\n`;
 if (floorRss.length) md += `| floor: peak RSS of ${EMPTY} (MiB) | ${median(floorRss).toFixed(1)} |${blank}| |\n`;
 if (floorMem.length) md += `| floor: peak memory charged by ${EMPTY} (MiB) | ${median(floorMem).toFixed(1)} |${blank}| |\n`;
+if (floorCpu.length) md += `| floor: CPU of ${EMPTY} (ms, perf stat) | ${median(floorCpu).toFixed(1)} |${blank}| ${median(runcFloorCpu).toFixed(1)} (\`runc --version\`) |\n`;
 
 const sh = (cmd, a) => { try { return execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return '?'; } };
 const machine = [
@@ -292,7 +332,7 @@ const machine = [
   `- runc-ts: ${sh('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD'])}; load average at the end: ${sh('cat', ['/proc/loadavg']).split(' ').slice(0, 3).join(' ')}`,
   ...(dockerVersions ? [`- docker row: ${dockerVersions}, a private daemon pair (scripts/docker-env.sh), overlay2, runtimes registered by path (runc-ts through bin/runc-ts)`] : []),
   ...(noDocker && (!rowsArg || ROWS.includes('docker')) ? [`- docker row skipped: ${noDocker}`] : []),
-  `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians (CPU: means)`,
+  `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians${PERF ? '' : ' (CPU: means)'}`,
 ].join('\n');
 if (failures.length) md += `\n${failures.length} of the parallel runs failed:\n${[...new Set(failures)].map((f) => `- ${f}`).join('\n')}\n`;
 const date = new Date().toISOString().slice(0, 10);
