@@ -3,10 +3,12 @@
 // alternating the order every round, after warm-up rounds. Medians and ratios to runc for:
 //   run          `run` of a container executing /bin/true (create, start, wait, delete)
 //   run CPU      CPU time of a `run` and of every process it starts (the container init, the
-//                container's /bin/true), split into user and system time: where `perf` works
-//                (linux-perf), `perf stat`'s task-clock, user_time and system_time of a separate
-//                `run`, medians; else the kernel's cutime + cstime of this process across the
-//                timed spawn (reaped children only), a mean, since those tick in 10 ms
+//                container's /bin/true): where `perf` works (linux-perf), `perf stat`'s
+//                task-clock of a separate `run`, a median; else the kernel's cutime + cstime of
+//                this process across the timed spawn (reaped children only), a mean, since those
+//                tick in 10 ms. (No user/system split: the kernel divides a process's time
+//                between them by the timer ticks that fell in each, and for processes that
+//                live milliseconds that split moved by 2 × from one run to the next.)
 //   state CPU    the same for `state` (with perf only)
 //   c+s+d        `create` + `start` + `delete` of the same (each timed, summed per round)
 //   state        `state` of a running container
@@ -96,22 +98,18 @@ function childrenCpuMs() {
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 // perf stat counts the CPU time of a command and of every process it starts, to the
 // nanosecond, whatever cgroup or namespace they move to (counters inherited across fork).
-const PERF_EVENTS = 'task-clock,user_time,system_time';
-const PERF = spawnSync('perf', ['stat', '-x,', '-e', PERF_EVENTS, '--', 'true'], { encoding: 'utf8' }).stderr?.includes('system_time');
-/** CPU time (ms) of a command and its descendants: { cpu, user, sys } (perf stat). */
+const PERF = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', '--', 'true'], { encoding: 'utf8' }).stderr?.includes('task-clock');
+/** CPU time (ms) of a command and its descendants (perf stat's task-clock). */
 function perfCpu(cmd, argv, env = process.env, name = cmd) {
   const out = join(work, 'perf');
   const err = openSync(errFile, 'w');
-  const r = spawnSync('perf', ['stat', '-x,', '-e', PERF_EVENTS, '-o', out, '--', cmd, ...argv], { cwd: bundle, env, stdio: ['ignore', 'ignore', err] });
+  const r = spawnSync('perf', ['stat', '-x,', '-e', 'task-clock', '-o', out, '--', cmd, ...argv], { cwd: bundle, env, stdio: ['ignore', 'ignore', err] });
   closeSync(err);
   if (r.status !== 0) throw new Error(`${name} ${argv.join(' ')} failed (perf stat): ${readFileSync(errFile, 'utf8')}`);
-  // CSV lines: value,unit,event,... (task-clock in msec, user_time and system_time in ns)
-  const v = {};
-  for (const line of readFileSync(out, 'utf8').split('\n')) {
-    const [value, unit, event] = line.split(',');
-    if (event) v[event] = Number(value) / (unit === 'ns' ? 1e6 : 1);
-  }
-  return { cpu: v['task-clock'], user: v.user_time, sys: v.system_time };
+  // A CSV line: value,unit,event,... (task-clock in msec)
+  const line = readFileSync(out, 'utf8').split('\n').find((l) => l.split(',')[2] === 'task-clock');
+  if (!line) throw new Error(`perf stat wrote no task-clock for ${name} ${argv.join(' ')}`);
+  return Number(line.split(',')[0]);
 }
 function timeCmd(cmd, argv, env = process.env) {
   const t0 = process.hrtime.bigint();
@@ -193,13 +191,7 @@ const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 // The table's rows, in order: label and how the rounds are summarised.
 const rows = {
   run: ['`run` /bin/true (ms)', median],
-  ...(PERF
-    ? {
-        runCpu: ['`run` CPU, every process it starts (ms, perf stat task-clock)', median],
-        runUser: ['… of which user time (ms, perf stat)', median],
-        runSys: ['… of which system time (ms, perf stat)', median],
-      }
-    : { runCpu: ['`run` CPU user+sys, incl. reaped children (ms, mean)', mean] }),
+  runCpu: PERF ? ['`run` CPU, every process it starts (ms, perf stat task-clock)', median] : ['`run` CPU user+sys, incl. reaped children (ms, mean)', mean],
   csd: ['create + start + delete (ms)', median],
   state: ['`state` of a running container (ms)', median],
   stateCpu: ['`state` CPU (ms, perf stat task-clock)', median],
@@ -260,10 +252,7 @@ try {
         const cpu0 = childrenCpuMs();
         r.run = time(rt, ['run', `${id}-r`]);
         r.runCpu = childrenCpuMs() - cpu0;
-        if (PERF) {
-          const c = perfCpu(rt.bin, ['--root', stateRoot(rt), 'run', `${id}-p`], envOf(rt), rt.name);
-          [r.runCpu, r.runUser, r.runSys] = [c.cpu, c.user, c.sys];
-        }
+        if (PERF) r.runCpu = perfCpu(rt.bin, ['--root', stateRoot(rt), 'run', `${id}-p`], envOf(rt), rt.name);
       }
       if (ROWS.includes('csd')) {
         const create = time(rt, ['create', '--bundle', bundle, `${id}-c`]);
@@ -272,7 +261,7 @@ try {
         r.csd = create + start + time(rt, ['delete', `${id}-c`]);
       }
       if (ROWS.includes('state')) r.state = time(rt, ['state', sleeper]);
-      if (ROWS.includes('state') && PERF) r.stateCpu = perfCpu(rt.bin, ['--root', stateRoot(rt), 'state', sleeper], envOf(rt), rt.name).cpu;
+      if (ROWS.includes('state') && PERF) r.stateCpu = perfCpu(rt.bin, ['--root', stateRoot(rt), 'state', sleeper], envOf(rt), rt.name);
       if (ROWS.includes('exec')) r.exec = time(rt, ['exec', sleeper, '/bin/true']);
       if (ROWS.includes('parallel')) r.parallel = await parallelRuns(rt, i + WARMUP);
       if (ROWS.includes('rss') && GNU_TIME) {
@@ -292,9 +281,9 @@ try {
       if (i >= 0) floor[EMPTY].push(f);
       if (i >= 0 && GNU_TIME && ROWS.includes('rss')) floorRss.push(gnuTimeRss(emptyExe, [], NO_JIT) / 1024);
       if (i >= 0 && MEMCG && ROWS.includes('rss')) floorMem.push(chargedPeak(emptyExe, [], NO_JIT));
-      if (i >= 0 && PERF) floorCpu.push(perfCpu(emptyExe, [], NO_JIT).cpu);
+      if (i >= 0 && PERF) floorCpu.push(perfCpu(emptyExe, [], NO_JIT));
     }
-    if (i >= 0 && PERF) runcFloorCpu.push(perfCpu(RUNC, ['--version']).cpu);
+    if (i >= 0 && PERF) runcFloorCpu.push(perfCpu(RUNC, ['--version']));
     const f = timeCmd(process.execPath, ['-e', '0']);
     if (i >= 0) floor['node -e 0'].push(f);
     await new Promise((resolve) => setImmediate(resolve));

@@ -22,6 +22,7 @@ export function globalOptions(a: Record<string, unknown>, log: Logger): GlobalOp
     systemdCgroup: Boolean(a['systemd-cgroup']),
     rootless: rootless === 'true' || (rootless === 'auto' && process.getuid?.() !== 0),
     warn: (m) => log.warn(m),
+    error: (m) => log.error(m),
     debug: (m) => log.debug(m),
   };
 }

@@ -181,29 +181,35 @@ export function listIds(root: string): string[] {
   return names.filter((n) => ID_RE.test(n) && existsSync(join(root, n, STATE_NAME))).sort();
 }
 
-/** Field 22 (starttime) of /proc/<pid>/stat, or '' when the process is gone. */
-export function processStartTime(pid: number): string {
+/** The fields of /proc/<pid>/stat after the command name (state first), or undefined when the
+ * process is gone. */
+export function procStatFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // The command name (field 2) may contain spaces and parentheses: skip past the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19] ?? '';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return '';
+    return undefined;
   }
+}
+
+/** True when `pid` has exited (a zombie not reaped yet, or gone). */
+export function hasExited(pid: number): boolean {
+  const state = procStatFields(pid)?.[0];
+  return state === undefined || state === 'Z' || state === 'X';
+}
+
+/** Field 22 (starttime) of /proc/<pid>/stat, or '' when the process is gone. */
+export function processStartTime(pid: number): string {
+  return procStatFields(pid)?.[19] ?? '';
 }
 
 /** True when `pid` is still the process that was recorded (not a zombie, not a reused pid). */
 export function isInitAlive(s: SavedState): boolean {
   if (!s.pid) return false;
-  try {
-    const stat = readFileSync(`/proc/${s.pid}/stat`, 'latin1');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z' || rest[0] === 'X') return false;
-    return rest[19] === s.pidStartTime;
-  } catch {
-    return false;
-  }
+  const rest = procStatFields(s.pid);
+  if (!rest || rest[0] === 'Z' || rest[0] === 'X') return false;
+  return rest[19] === s.pidStartTime;
 }
 
 export function deriveStatus(st: StateDir, s: SavedState, isFrozen: () => boolean): ContainerStatus {

@@ -208,6 +208,50 @@ for (const name of runtimeNames()) {
     }
   });
 
+  // A process that is not the container's holds its cgroup to the end (another container's, one
+  // moved in by hand): runc 1.1 logs that the cgroup could not be removed and finishes the
+  // delete (state gone, exit 0) after its ~150 ms of retries. runc-ts retried for ~8 s, then
+  // failed and kept the state: a container Docker or containerd could never delete.
+  for (const how of ['delete --force', 'run in the foreground'] as const) {
+    t(`a cgroup held by another process to the end: ${how} finishes as runc's (error logged, state gone, no wait)`, () => {
+      const cg = cgName(how === 'run in the foreground' ? 'heldrun' : 'helddel');
+      // Where runc 1.1 looks for processes, as above: it warns that the cgroup is not empty.
+      const dir = v1Host ? join(CG, 'devices', cg) : join(CG, cg);
+      mkdirSync(dir);
+      const squatter = spawn('sleep', ['60'], { stdio: 'ignore' });
+      b = makeBundle((conf) => {
+        conf.process.args = how === 'run in the foreground' ? ['true'] : ['sleep', '60'];
+        conf.linux.cgroupsPath = `/${cg}`;
+      });
+      const id = `held-${process.pid}`;
+      try {
+        writeFileSync(join(dir, 'cgroup.procs'), String(squatter.pid));
+        let r: { status: number | null; stderr: string };
+        const started = Date.now();
+        if (how === 'run in the foreground') {
+          r = rt.run(['run', '--bundle', b.dir, id]);
+        } else {
+          const made = rt.detached(['run', '-d', '--bundle', b.dir, id]);
+          assert.is(made.status, 0, made.stderr);
+          r = rt.run(['delete', '--force', id]);
+        }
+        const took = Date.now() - started;
+        assert.is(r.status, 0, r.stderr);
+        assert.ok(took < 3000, `finished in ${took} ms`);
+        assert.match(r.stderr, /level=error msg="[^"]*[Ff]ailed to remove/);
+        assert.is.not(rt.run(['state', id]).status, 0, 'the container is gone');
+        assert.not.ok(existsSync(join(rt.root, id)), 'no state directory');
+        assert.equal(processesIn(join(b.dir, 'rootfs')), [], 'no container process');
+        assert.ok(existsSync(join(dir, 'cgroup.procs')), "the squatter's cgroup is left to it");
+      } finally {
+        squatter.kill('SIGKILL');
+        sleep(100);
+        rt.run(['delete', '--force', id]);
+        removeCgroup(cg);
+      }
+    });
+  }
+
   t.run();
 
   function cgroupName(caseName: string): string {
