@@ -179,7 +179,11 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<{ pid:
     });
     rb.push('remove the cgroup', async () => {
       if (!cgroup) return;
-      for (const p of cgroupPids(cgroup)) sysKill(p, 9);
+      // Without a pid namespace of its own, what the container started outlives its init: the
+      // whole cgroup is killed, as runc's destroy does. With one, the init's death (the launch's
+      // own undo) took the rest, and whatever is still in the cgroup is not the container's (a
+      // process in a populated cgroupsPath, which runc 1.1 accepts): left alone, as runc does.
+      if (!ownPidNamespace(spec)) for (const p of cgroupPids(cgroup)) sysKill(p, 9);
       await destroyCgroup(cgroup);
     });
     const closeIdmapFds: (() => Promise<void>)[] = [];
@@ -270,6 +274,11 @@ function hasLimits(spec: Spec): boolean {
   const r = spec.linux?.resources;
   if (!r) return false;
   return Object.entries(r).some(([k, v]) => k !== 'devices' && v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0));
+}
+
+/** A new pid namespace (not one joined by path): the init's death ends every process in it. */
+function ownPidNamespace(spec: Spec): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path);
 }
 
 /** The cgroup's processes; none when the cgroup was never made (or is gone already). */
@@ -509,11 +518,10 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
       // which would hit our own process group.
       if (s.pid > 0) killQuietly(s.pid, 9);
       // Without its own pid namespace a container's other processes outlive the init.
-      const ownPidNs = !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path) && (s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid');
-      if ((!ownPidNs || status === 'creating') && cg) for (const p of cgroupPids(cg)) if (p > 0) killQuietly(p, 9);
+      if ((!ownPidNamespace(s.config) || status === 'creating') && cg) for (const p of cgroupPids(cg)) if (p > 0) killQuietly(p, 9);
       if (status === 'paused') cg?.thaw();
       await waitGone(s.pid, 5000);
-    } else if (cg && !(s.config.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path)) {
+    } else if (cg && !ownPidNamespace(s.config)) {
       for (const p of cgroupPids(cg)) killQuietly(p, 9);
     }
     if (cg) {

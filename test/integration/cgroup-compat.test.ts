@@ -4,7 +4,7 @@
 // the id must be reusable.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { detectCgroupMode } from '../../src/cgroups/index';
@@ -33,6 +33,16 @@ function processesIn(rootfs: string): number[] {
     }
   }
   return out;
+}
+
+/** Alive, not a zombie (/proc/<pid>/stat's state). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
 }
 
 /** rmdir the test cgroup in every hierarchy (deepest first is not needed: no children). */
@@ -251,6 +261,36 @@ for (const name of runtimeNames()) {
       }
     });
   }
+
+  // A create that fails in a populated cgroupsPath (accepted above) undoes what it started and
+  // nothing else: with a pid namespace of its own, killing its init ends the container. runc-ts
+  // killed every process in the cgroup, the one it found there first among them.
+  t('a create that fails in a populated cgroup leaves the processes it did not start alone', () => {
+    const cg = cgName('failedpop');
+    const dir = v1Host ? join(CG, 'devices', cg) : join(CG, cg);
+    mkdirSync(dir);
+    const squatter = spawn('sleep', ['60'], { stdio: 'ignore' });
+    b = makeBundle((conf) => {
+      conf.process.args = ['/no-such-program'];
+      conf.linux.cgroupsPath = `/${cg}`;
+    });
+    const id = `failedpop-${process.pid}`;
+    try {
+      writeFileSync(join(dir, 'cgroup.procs'), String(squatter.pid));
+      const r = rt.detached(['run', '-d', '--bundle', b.dir, id]);
+      assert.is.not(r.status, 0, 'the create fails');
+      assert.match(r.stderr, /no-such-program/);
+      // Our child: killed, it would stay a zombie until this (synchronous) test returns.
+      assert.ok(isRunning(squatter.pid!), 'the process already in the cgroup still runs');
+      assert.not.ok(existsSync(join(rt.root, id)), 'no state directory');
+      assert.equal(processesIn(join(b.dir, 'rootfs')), [], 'no container process');
+    } finally {
+      squatter.kill('SIGKILL');
+      sleep(100);
+      rt.run(['delete', '--force', id]);
+      removeCgroup(cg);
+    }
+  });
 
   t.run();
 
