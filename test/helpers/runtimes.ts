@@ -76,6 +76,17 @@ export function runtimeNames(): Array<'runc-ts' | 'runc'> {
   return (['runc-ts', 'runc'] as const).filter((n) => want.includes(n) && (n !== 'runc' || RUNC));
 }
 
+/** Alive and not a zombie (/proc/<pid>/stat's state): a killed child of ours stays a zombie
+ * until the event loop reaps it, and kill(pid, 0) still succeeds on it. */
+export function aliveNotZombie(pid: number): boolean {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(s.slice(s.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
 export function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -4,12 +4,12 @@
 // the id must be reusable.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { detectCgroupMode } from '../../src/cgroups/index';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, sleep, type Runtime } from '../helpers/runtimes';
+import { aliveNotZombie, makeRuntime, runtimeNames, sleep, type Runtime } from '../helpers/runtimes';
 import { skip, unless } from '../helpers/skip';
 
 const CG = '/sys/fs/cgroup';
@@ -33,16 +33,6 @@ function processesIn(rootfs: string): number[] {
     }
   }
   return out;
-}
-
-/** Alive, not a zombie (/proc/<pid>/stat's state). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
 }
 
 /** rmdir the test cgroup in every hierarchy (deepest first is not needed: no children). */
@@ -194,28 +184,38 @@ for (const name of runtimeNames()) {
     }
   });
 
-  t('a populated target cgroup: runc 1.1 warns and runs the container', () => {
-    const cg = cgName('populated');
-    // runc 1.1 looks for processes in the devices hierarchy (v1) or the unified cgroup (v2).
+  /**
+   * Runs `body` with a container bundle whose cgroupsPath is a cgroup that a process of ours (a
+   * `sleep`, not the container's) is already in, where runc 1.1 looks for processes: the
+   * devices hierarchy (v1) or the unified cgroup (v2). Cleans up after it, whatever happens.
+   */
+  function withSquatter(tag: string, args: string[], body: (c: { id: string; dir: string; squatter: number }) => void): void {
+    const cg = cgName(tag);
     const dir = v1Host ? join(CG, 'devices', cg) : join(CG, cg);
     mkdirSync(dir);
     const squatter = spawn('sleep', ['60'], { stdio: 'ignore' });
     b = makeBundle((conf) => {
-      conf.process.args = ['true'];
+      conf.process.args = args;
       conf.linux.cgroupsPath = `/${cg}`;
     });
-    const id = `populated-${process.pid}`;
+    const id = `${tag}-${process.pid}`;
     try {
       writeFileSync(join(dir, 'cgroup.procs'), String(squatter.pid));
-      const r = rt.detached(['run', '-d', '--bundle', b.dir, id]);
-      assert.is(r.status, 0, r.stderr);
-      assert.match(r.stderr, /level=warning msg="container's cgroup is not empty: 1 process\(es\) found"/);
+      body({ id, dir, squatter: squatter.pid! });
     } finally {
       squatter.kill('SIGKILL');
       sleep(100);
       rt.run(['delete', '--force', id]);
       removeCgroup(cg);
     }
+  }
+
+  t('a populated target cgroup: runc 1.1 warns and runs the container', () => {
+    withSquatter('populated', ['true'], ({ id }) => {
+      const r = rt.detached(['run', '-d', '--bundle', b!.dir, id]);
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stderr, /level=warning msg="container's cgroup is not empty: 1 process\(es\) found"/);
+    });
   });
 
   // A process that is not the container's holds its cgroup to the end (another container's, one
@@ -224,24 +224,14 @@ for (const name of runtimeNames()) {
   // failed and kept the state: a container Docker or containerd could never delete.
   for (const how of ['delete --force', 'run in the foreground'] as const) {
     t(`a cgroup held by another process to the end: ${how} finishes as runc's (error logged, state gone, no wait)`, () => {
-      const cg = cgName(how === 'run in the foreground' ? 'heldrun' : 'helddel');
-      // Where runc 1.1 looks for processes, as above: it warns that the cgroup is not empty.
-      const dir = v1Host ? join(CG, 'devices', cg) : join(CG, cg);
-      mkdirSync(dir);
-      const squatter = spawn('sleep', ['60'], { stdio: 'ignore' });
-      b = makeBundle((conf) => {
-        conf.process.args = how === 'run in the foreground' ? ['true'] : ['sleep', '60'];
-        conf.linux.cgroupsPath = `/${cg}`;
-      });
-      const id = `held-${process.pid}`;
-      try {
-        writeFileSync(join(dir, 'cgroup.procs'), String(squatter.pid));
+      const foreground = how === 'run in the foreground';
+      withSquatter(foreground ? 'heldrun' : 'helddel', foreground ? ['true'] : ['sleep', '60'], ({ id, dir }) => {
         let r: { status: number | null; stderr: string };
         const started = Date.now();
-        if (how === 'run in the foreground') {
-          r = rt.run(['run', '--bundle', b.dir, id]);
+        if (foreground) {
+          r = rt.run(['run', '--bundle', b!.dir, id]);
         } else {
-          const made = rt.detached(['run', '-d', '--bundle', b.dir, id]);
+          const made = rt.detached(['run', '-d', '--bundle', b!.dir, id]);
           assert.is(made.status, 0, made.stderr);
           r = rt.run(['delete', '--force', id]);
         }
@@ -251,14 +241,9 @@ for (const name of runtimeNames()) {
         assert.match(r.stderr, /level=error msg="[^"]*[Ff]ailed to remove/);
         assert.is.not(rt.run(['state', id]).status, 0, 'the container is gone');
         assert.not.ok(existsSync(join(rt.root, id)), 'no state directory');
-        assert.equal(processesIn(join(b.dir, 'rootfs')), [], 'no container process');
+        assert.equal(processesIn(join(b!.dir, 'rootfs')), [], 'no container process');
         assert.ok(existsSync(join(dir, 'cgroup.procs')), "the squatter's cgroup is left to it");
-      } finally {
-        squatter.kill('SIGKILL');
-        sleep(100);
-        rt.run(['delete', '--force', id]);
-        removeCgroup(cg);
-      }
+      });
     });
   }
 
@@ -266,30 +251,15 @@ for (const name of runtimeNames()) {
   // nothing else: with a pid namespace of its own, killing its init ends the container. runc-ts
   // killed every process in the cgroup, the one it found there first among them.
   t('a create that fails in a populated cgroup leaves the processes it did not start alone', () => {
-    const cg = cgName('failedpop');
-    const dir = v1Host ? join(CG, 'devices', cg) : join(CG, cg);
-    mkdirSync(dir);
-    const squatter = spawn('sleep', ['60'], { stdio: 'ignore' });
-    b = makeBundle((conf) => {
-      conf.process.args = ['/no-such-program'];
-      conf.linux.cgroupsPath = `/${cg}`;
-    });
-    const id = `failedpop-${process.pid}`;
-    try {
-      writeFileSync(join(dir, 'cgroup.procs'), String(squatter.pid));
-      const r = rt.detached(['run', '-d', '--bundle', b.dir, id]);
+    withSquatter('failedpop', ['/no-such-program'], ({ id, squatter }) => {
+      const r = rt.detached(['run', '-d', '--bundle', b!.dir, id]);
       assert.is.not(r.status, 0, 'the create fails');
       assert.match(r.stderr, /no-such-program/);
       // Our child: killed, it would stay a zombie until this (synchronous) test returns.
-      assert.ok(isRunning(squatter.pid!), 'the process already in the cgroup still runs');
+      assert.ok(aliveNotZombie(squatter), 'the process already in the cgroup still runs');
       assert.not.ok(existsSync(join(rt.root, id)), 'no state directory');
-      assert.equal(processesIn(join(b.dir, 'rootfs')), [], 'no container process');
-    } finally {
-      squatter.kill('SIGKILL');
-      sleep(100);
-      rt.run(['delete', '--force', id]);
-      removeCgroup(cg);
-    }
+      assert.equal(processesIn(join(b!.dir, 'rootfs')), [], 'no container process');
+    });
   });
 
   t.run();

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { makeRuntime, runtimeNames, type Runtime, sleep } from '../helpers/runtimes';
+import { aliveNotZombie, makeRuntime, runtimeNames, type Runtime, sleep } from '../helpers/runtimes';
 
 
 function until<T>(fn: () => T | undefined | false, ms = 5000): T | undefined {
@@ -44,16 +44,6 @@ function cmdline(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
   } catch {
     return '';
-  }
-}
-
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(s.slice(s.lastIndexOf(')') + 2));
-  } catch {
-    return false;
   }
 }
 
@@ -364,11 +354,11 @@ for (const name of runtimeNames()) {
       // The init (pid 1 of its namespace, no TERM handler) ignores TERM; its children do not.
       assert.is(rt.run(['kill', id, 'TERM']).status, 0);
       sleep(300);
-      assert.ok(sleeps!.every(alive), 'kill without --all leaves the children alone');
+      assert.ok(sleeps!.every(aliveNotZombie), 'kill without --all leaves the children alone');
       let r = rt.run(['kill', '--all', id, 'TERM']);
       assert.is(r.status, 0, r.stderr);
-      assert.ok(until(() => !sleeps!.some(alive)), 'kill --all TERM reached every child');
-      assert.ok(alive(s.pid), 'the init ignored TERM and lives on');
+      assert.ok(until(() => !sleeps!.some(aliveNotZombie)), 'kill --all TERM reached every child');
+      assert.ok(aliveNotZombie(s.pid), 'the init ignored TERM and lives on');
       assert.is(state(rt, id).status, 'running');
 
       r = rt.run(['kill', '-a', id, 'KILL']);
