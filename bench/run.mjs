@@ -251,8 +251,7 @@ try {
       if (ROWS.includes('run')) {
         const cpu0 = childrenCpuMs();
         r.run = time(rt, ['run', `${id}-r`]);
-        r.runCpu = childrenCpuMs() - cpu0;
-        if (PERF) r.runCpu = perfCpu(rt.bin, ['--root', stateRoot(rt), 'run', `${id}-p`], envOf(rt), rt.name);
+        r.runCpu = PERF ? perfCpu(rt.bin, ['--root', stateRoot(rt), 'run', `${id}-p`], envOf(rt), rt.name) : childrenCpuMs() - cpu0;
       }
       if (ROWS.includes('csd')) {
         const create = time(rt, ['create', '--bundle', bundle, `${id}-c`]);
