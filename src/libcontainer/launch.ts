@@ -9,7 +9,7 @@
 // first error is the one reported (failures while unwinding are warnings). RUNC_TS_FAULT names
 // a step to fail right after it (tests prove that a failure at any step leaves nothing behind).
 import type { Spawned } from './sys/spawn';
-import { closeSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Process, Spec, State } from '../spec/types';
 import type { CgroupManager } from '../cgroups';
@@ -22,6 +22,7 @@ import { assertSupportedArch } from './sys/arch';
 import { check, kill as sysKill, pidfdOpen, pollIn2, prctl } from './sys/libc';
 import { connectUnix } from './sys/unix-socket';
 import { consoleSocketPair } from './tty';
+import { hasExited } from './state';
 import { trace } from '../trace';
 import { os } from '../lazy-builtins';
 
@@ -280,13 +281,7 @@ export async function waitGone(pid: number, ms: number): Promise<void> {
   }
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (!existsSync(`/proc/${pid}`)) return;
-    try {
-      const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      if (s.slice(s.lastIndexOf(')') + 2).startsWith('Z')) return;
-    } catch {
-      return;
-    }
+    if (hasExited(pid)) return;
     await sleep(5);
   }
 }
