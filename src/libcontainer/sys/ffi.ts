@@ -60,7 +60,9 @@ export function parsePrototype(prototype: string): { name: string; result: keyof
   const name = head.slice(start);
   if (!name || (name[0]! >= '0' && name[0]! <= '9')) throw new Error(`ffi: not a C prototype: ${prototype}`);
   let ret = '';
-  for (const c of head.slice(0, start)) {
+  // An index loop: for-of over a string goes through the engine's string iterator (a builtin).
+  for (let i = 0; i < start; i++) {
+    const c = head[i]!;
     if (c > ' ') ret += c;
     else if (ret && !ret.endsWith(' ')) ret += ' ';
   }
