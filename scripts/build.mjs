@@ -178,9 +178,9 @@ function findBun() {
 
 // 4. Native code, compiled for this machine: the namespace stage, a constructor preloaded into
 // the init (native/nsexec.c), and the libc-only FFI addon (native/ffi.c).
-// (dlsym is in libc from glibc 2.34; older ones have it in libdl.)
+// (dlsym and pthread_create are in libc from glibc 2.34; older ones have them in libdl and libpthread.)
 rmSync(join(dist, 'lite.node'), { force: true }); // the addon ffi.node replaced
-for (const [name, out, libs] of [['nsexec.c', 'nsexec.so', []], ['ffi.c', 'ffi.node', ['-ldl']]]) {
+for (const [name, out, libs] of [['nsexec.c', 'nsexec.so', []], ['ffi.c', 'ffi.node', ['-ldl', '-lpthread']]]) {
   const src = join(root, 'native', name);
   const so = join(dist, out);
   if (!existsSync(so) || statSync(so).mtimeMs < statSync(src).mtimeMs) {

@@ -3,8 +3,8 @@
 // these 2-core VMs; writers within about one more grace period pass at once. A container's
 // first join (its init's pid, once the namespaces exist) would wait for all of it, on the
 // critical path of create and exec. So that grace period starts when the command does: our
-// own pid is written, on a worker thread (ffi.node's writeFileAsync, else fs.writeFile), to the cgroup.procs of the cgroup we
-// are already in. Such a move changes nothing (the process stays where it is) but takes the
+// own pid is written, on a thread of its own (ffi.node's writeFileDetached, else fs.writeFile
+// on the engine's pool), to the cgroup.procs of the cgroup we are already in. Such a move changes nothing (the process stays where it is) but takes the
 // lock like any other: by the time the container's pid is written, the wait is behind us.
 // Best effort: any error (no permission, a threaded cgroup, no cgroupfs) is ignored.
 import { existsSync, readFileSync, writeFile } from 'node:fs';
@@ -33,10 +33,9 @@ export function warmUpCgroupMigration(): void {
   try {
     const file = ownCgroupProcsFiles(readFileSync('/proc/self/cgroup', 'utf8'), existsSync(`${DEFAULT_ROOT}/cgroup.controllers`)).find((f) => existsSync(f));
     if (!file) return;
-    const write = ffiAddon()?.writeFileAsync;
+    const addon = ffiAddon();
     // The callback form: under Bun, fs.promises costs ~0.3 ms more to set up on the first call.
-    if (write) write(file, String(process.pid), () => {});
-    else writeFile(file, String(process.pid), () => {});
+    if (!addon?.writeFileDetached || addon.writeFileDetached(file, String(process.pid)) < 0) writeFile(file, String(process.pid), () => {});
   } catch {
     // nothing to warm up
   }

@@ -1,7 +1,7 @@
 // Waiting for a container's init to exit without blocking the event loop. Our direct child is
 // the init itself, or, in a new pid namespace, nsexec's first process: the init is then our
-// grandchild, reparented to us as a subreaper. Either is reaped by a blocking waitpid() on a
-// worker thread (sys/spawn.ts), which works alike under Node and Bun and never polls.
+// grandchild, reparented to us as a subreaper. Either is reaped at its SIGCHLD (sys/spawn.ts's
+// reap), which works alike under Node and Bun and never polls.
 import { reap, type Spawned } from './sys/spawn';
 
 /** The exit status as a shell reports it: the code, or 128 + the signal. */

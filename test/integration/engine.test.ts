@@ -108,7 +108,7 @@ test('a call is the launcher, then the Bun executable; RUNC_TS_ENGINE=node execs
 });
 
 // The launcher turns the engine's JIT off (BUN_JSC_useJIT=0) for the CLI, and the CLI for the
-// init: both live a few milliseconds. The variable is the engine's only: what the CLI runs (a
+// init: both live a few milliseconds; and the allocator's scavenger thread (MIMALLOC_PURGE_DELAY). The variable is the engine's only: what the CLI runs (a
 // hook, the node it becomes with RUNC_TS_ENGINE=node) sees the caller's environment, and a
 // value the caller set is theirs.
 unless(test, existsSync(BUN_EXE) ? undefined : 'no Bun build, hence no launcher')('the CLI and the init run without JIT; what the CLI runs sees the caller\'s environment', () => {
@@ -129,15 +129,20 @@ unless(test, existsSync(BUN_EXE) ? undefined : 'no Bun build, hence no launcher'
   try {
     const bun = created('jit-off', { RUNC_TS_ENGINE: '' });
     assert.ok(bun.cli.includes('BUN_JSC_useJIT=0'), `the CLI ran with the JIT: ${bun.cli.join(' ')}`);
+    assert.ok(bun.cli.includes('MIMALLOC_PURGE_DELAY=-1'), `the CLI's allocator may start its scavenger thread: ${bun.cli.join(' ')}`);
     assert.ok(bun.init.includes('BUN_JSC_useJIT=0'), `the init ran with the JIT: ${bun.init.join(' ')}`);
     assert.equal(bun.hook.filter((l) => !/^(PWD|SHLVL|_)=/.test(l)).sort(), [`OUT=${out}`]);
     // Under node, the launcher's variables are gone; the caller's are there.
     const node = created('jit-node', { RUNC_TS_ENGINE: 'node' });
     assert.ok(node.cli.includes('RUNC_TS_ENGINE=node'), node.cli.join(' '));
-    assert.not.ok(node.cli.some((l) => /^(BUN_JSC_useJIT|_RUNCTS_LAUNCHER_SET)=/.test(l)), `node got the launcher's variables: ${node.cli.join(' ')}`);
+    assert.not.ok(node.cli.some((l) => /^(BUN_JSC_useJIT|MIMALLOC_PURGE_DELAY|_RUNCTS_LAUNCHER_SET)=/.test(l)), `node got the launcher's variables: ${node.cli.join(' ')}`);
     // A caller's own setting is kept, and not taken away from what the CLI runs.
     const own = created('jit-own', { BUN_JSC_useJIT: '1', RUNC_TS_ENGINE: 'node' });
     assert.ok(own.cli.includes('BUN_JSC_useJIT=1'), own.cli.join(' '));
+    assert.not.ok(own.cli.some((l) => l.startsWith('MIMALLOC_PURGE_DELAY=')), `the launcher's other variable stays with it: ${own.cli.join(' ')}`);
+    const ownPurge = created('purge-own', { MIMALLOC_PURGE_DELAY: '10', RUNC_TS_ENGINE: 'node' });
+    assert.ok(ownPurge.cli.includes('MIMALLOC_PURGE_DELAY=10'), ownPurge.cli.join(' '));
+    assert.not.ok(ownPurge.cli.some((l) => l.startsWith('BUN_JSC_useJIT=')), ownPurge.cli.join(' '));
   } finally {
     rt.cleanup();
     b.remove();

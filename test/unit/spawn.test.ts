@@ -1,10 +1,12 @@
 // sys/spawn.ts: posix_spawn gives the child what node:child_process's spawn gave the init.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeSync, mkdtempSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ffi } from '../../src/libcontainer/sys/ffi';
-import { spawnProcess } from '../../src/libcontainer/sys/spawn';
+import { reap, spawnProcess } from '../../src/libcontainer/sys/spawn';
 
 const O_CLOEXEC = 0o2000000;
 /** A pipe, close-on-exec both ends (as every fd the engines open). */
@@ -86,6 +88,24 @@ test('exited(): the exit code, or 128 + the signal; one reap however often asked
   assert.is(await code.exited(), 3);
   const killed = spawnProcess('/bin/sh', { argv: ['sh', '-c', 'kill -9 $$'], env: {}, cwd: '/', fds: [0, 1, 2] });
   assert.is(await killed.exited(), 128 + 9);
+});
+
+test('reap: children that exit in any order, one already gone before it is asked; not our child is 255', async () => {
+  const sh = (script: string) => spawnProcess('/bin/sh', { argv: ['sh', '-c', script], env: {}, cwd: '/', fds: [0, 1, 2] });
+  const early = sh('exit 7');
+  const slow = sh('sleep 0.3; exit 4'), fast = sh('sleep 0.1; exit 5');
+  // `early` is a zombie by now: no SIGCHLD will come for it after the listener is installed.
+  for (let i = 0; i < 200 && !/^\S+ \(sh\) Z/.test(readFileSync(`/proc/${early.pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(await Promise.all([slow.exited(), fast.exited(), early.exited()]), [4, 5, 7]);
+  assert.is(await reap(1), 255, 'pid 1 is not our child');
+  assert.is(process.listenerCount('SIGCHLD'), 0, 'the listeners are removed once reaped');
+});
+
+test('reap keeps the event loop alive until the child exits (SIGCHLD listeners alone do not)', () => {
+  // In a fresh process with nothing else pending: a `sleep` child whose status must be printed.
+  const script = `const { spawnProcess } = require('./src/libcontainer/sys/spawn'); spawnProcess('/bin/sh', { argv: ['sh', '-c', 'sleep 0.3; exit 6'], env: {}, cwd: '/', fds: [0, 1, 2] }).exited().then((s) => console.log('status', s));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8', timeout: 30_000 });
+  assert.is(r.stdout.trim(), 'status 6', r.stderr);
 });
 
 test('a file that cannot be executed, or a cwd that does not exist, throws with errno', () => {

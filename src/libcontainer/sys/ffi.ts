@@ -1,7 +1,7 @@
 // How runc-ts calls into libc: native/ffi.c (dist/ffi.node), a Node-API addon that needs only
 // libc and loads in ~0.1 ms, or, where it was not built or cannot load, koffi, whose addon
 // links libstdc++ and costs ~1.8 ms to load in the CLI and again in the container init, both on
-// the critical path of create, run and exec. Both give the same four things; libc.ts declares
+// the critical path of create, run and exec. Both give the same three things; libc.ts declares
 // its functions through whichever is here. (libseccomp's bindings use koffi itself: structs.)
 import type * as Koffi from 'koffi' with { 'resolution-mode': 'import' };
 import { join } from 'node:path';
@@ -17,10 +17,9 @@ export interface Ffi {
   errno(): number;
   /** Where a Buffer's bytes are: for pointers inside structs laid out by hand. */
   address(b: Buffer): bigint;
-  /** waitpid(2) on a worker thread, never blocking the event loop: `done(result or -errno, status)`. */
-  waitpidAsync(pid: number, options: number, done: (result: number, status: number) => void): void;
-  /** Writes `text` to an existing file on a worker thread: `done(0 or -errno)`. Only ffi.node has it. */
-  writeFileAsync?(path: string, text: string, done: (result: number) => void): void;
+  /** Writes `text` to an existing file on a thread of its own, result ignored: 0, or -errno if
+   * the thread could not start. Only ffi.node has it. */
+  writeFileDetached?(path: string, text: string): number;
 }
 
 /** dist/ffi.node's exports (native/ffi.c). */
@@ -29,8 +28,7 @@ interface Addon {
   sym(name: string): number;
   errno(): number;
   address(b: Buffer): bigint;
-  waitpidAsync(pid: number, options: number, done: (result: number, status: number) => void): void;
-  writeFileAsync(path: string, text: string, done: (result: number) => void): void;
+  writeFileDetached(path: string, text: string): number;
 }
 
 /** How call() reads the result register (native/ffi.c's RET_*): a C int must be sign-extended
@@ -84,15 +82,13 @@ function nativeFfi(addon: Addon): Ffi {
     },
     errno: () => addon.errno(),
     address: (b) => addon.address(b),
-    waitpidAsync: (pid, options, done) => addon.waitpidAsync(pid, options, done),
-    writeFileAsync: (path, text, done) => addon.writeFileAsync(path, text, done),
+    writeFileDetached: (path, text) => addon.writeFileDetached(path, text),
   };
 }
 
 function koffiFfi(koffi: typeof Koffi): Ffi {
   let libc: Koffi.LibraryHandle | undefined;
   const func = (prototype: string) => (libc ??= koffi.load('libc.so.6')).func(prototype);
-  let waitpid: Koffi.KoffiFunc<any> | undefined;
   return {
     name: 'koffi',
     // koffi passes a JavaScript array as a C array without a NULL after it (argv, envp...):
@@ -103,12 +99,6 @@ function koffiFfi(koffi: typeof Koffi): Ffi {
     },
     errno: () => koffi.errno(),
     address: (b) => koffi.address(b) as bigint,
-    waitpidAsync(pid, options, done) {
-      const status = Buffer.alloc(4);
-      (waitpid ??= func('int waitpid(int, void *, int)')).async(pid, status, options, (err: unknown, r: number) =>
-        done(err || r < 0 ? -(koffi.errno() || 4) /* EINTR: the caller looks again */ : r, status.readInt32LE(0)),
-      );
-    },
   };
 }
 

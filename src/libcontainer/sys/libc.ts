@@ -115,10 +115,6 @@ export const dup3 = fn('int dup3(int, int, int)');
 export const fcntl = fn('int fcntl(int, int, int)');
 export const waitpid = fn('int waitpid(int, void *, int)');
 export const poll = fn('int poll(void *, unsigned long, int)');
-/** waitpid on a worker thread: `done(result or -errno, status)`. */
-export function waitpidAsync(pid: number, options: number, done: (result: number, status: number) => void): void {
-  ffi().waitpidAsync(pid, options, done);
-}
 export const tcgetattr = fn('int tcgetattr(int, void *)');
 export const tcsetattr = fn('int tcsetattr(int, int, const void *)');
 
