@@ -226,7 +226,8 @@ if (BUN) {
 // at 26.9 MiB from the same build read back from disk; runc's binary, installed long ago, 8.4
 // either way. So every executable measured here starts from the disk, as after a boot: its
 // pages are written out (dirty ones cannot be dropped) and dropped from the cache (GNU dd's
-// nocache), and the warm-up rounds read them back.
+// nocache), and the warm-up rounds read them back (runc-ts's launcher reads its engine through
+// on the first call, as it does after a boot: native/launcher.c).
 function evictFromPageCache(files) {
   for (const f of files) {
     if (!f || !existsSync(f)) continue;
