@@ -337,7 +337,7 @@ const machine = [
   `- runc-ts: ${sh('git', ['-C', root, 'rev-parse', '--short=12', 'HEAD'])}; load average at the end: ${sh('cat', ['/proc/loadavg']).split(' ').slice(0, 3).join(' ')}`,
   ...(dockerVersions ? [`- docker row: ${dockerVersions}, a private daemon pair (scripts/docker-env.sh), overlay2, runtimes registered by path (runc-ts through bin/runc-ts)`] : []),
   ...(noDocker && (!rowsArg || ROWS.includes('docker')) ? [`- docker row skipped: ${noDocker}`] : []),
-  `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians${PERF ? '' : ' (CPU: means)'}`,
+  `- ${N} rounds after ${WARMUP} warm-up rounds, runtimes alternating order each round; medians${PERF ? '' : ' (CPU: means)'}; every executable dropped from the page cache first, as after a boot`,
 ].join('\n');
 if (failures.length) md += `\n${failures.length} of the parallel runs failed:\n${[...new Set(failures)].map((f) => `- ${f}`).join('\n')}\n`;
 const date = new Date().toISOString().slice(0, 10);
