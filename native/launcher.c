@@ -20,8 +20,8 @@
  * through, not by the engine's own page faults and MADV_WILLNEED: see warm_page_cache().
  *
  * The variables are set only when the caller has not set them, and those set are named in
- * _RUNCTS_LAUNCHER_SET (comma-separated): the CLI (src/bun-entry.ts) removes them again, so that whatever it runs
- * sees the caller's environment.
+ * _RUNCTS_LAUNCHER_SET (comma-separated): the CLI (src/bun-entry.ts) removes them again, so
+ * that whatever it runs sees the caller's environment.
  */
 #define _GNU_SOURCE
 #include <errno.h>

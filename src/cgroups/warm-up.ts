@@ -4,8 +4,9 @@
 // first join (its init's pid, once the namespaces exist) would wait for all of it, on the
 // critical path of create and exec. So that grace period starts when the command does: our
 // own pid is written, on a thread of its own (ffi.node's writeFileDetached, else fs.writeFile
-// on the engine's pool), to the cgroup.procs of the cgroup we are already in. Such a move changes nothing (the process stays where it is) but takes the
-// lock like any other: by the time the container's pid is written, the wait is behind us.
+// on the engine's pool), to the cgroup.procs of the cgroup we are already in. Such a move
+// changes nothing (the process stays where it is) but takes the lock like any other: by the
+// time the container's pid is written, the wait is behind us.
 // Best effort: any error (no permission, a threaded cgroup, no cgroupfs) is ignored.
 import { existsSync, readFileSync, writeFile } from 'node:fs';
 import { DEFAULT_ROOT } from './detect';

@@ -108,9 +108,10 @@ test('a call is the launcher, then the Bun executable; RUNC_TS_ENGINE=node execs
 });
 
 // The launcher turns the engine's JIT off (BUN_JSC_useJIT=0) for the CLI, and the CLI for the
-// init: both live a few milliseconds; and the allocator's scavenger thread (MIMALLOC_PURGE_DELAY). The variable is the engine's only: what the CLI runs (a
-// hook, the node it becomes with RUNC_TS_ENGINE=node) sees the caller's environment, and a
-// value the caller set is theirs.
+// init: both live a few milliseconds; and the allocator's scavenger thread
+// (MIMALLOC_PURGE_DELAY=-1). The variables are the engine's only: what the CLI runs (a hook, the
+// node it becomes with RUNC_TS_ENGINE=node) sees the caller's environment, and a value the
+// caller set is theirs.
 unless(test, existsSync(BUN_EXE) ? undefined : 'no Bun build, hence no launcher')('the CLI and the init run without JIT; what the CLI runs sees the caller\'s environment', () => {
   const rt = makeRuntime('runc-ts');
   const out = mkdtempSync(join(tmpdir(), 'runc-ts-env-'));
