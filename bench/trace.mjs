@@ -50,21 +50,25 @@ if (args[0] === '--run') {
   const dir = mkdtempSync(join(tmpdir(), 'runc-ts-trace-'));
   const file = join(dir, 'trace');
   const runs = [];
-  for (let i = 0; i < n; i++) {
-    const argv = args.slice(2).map((a) => a.replaceAll('{i}', String(i)));
-    // stderr to a file: a created container's init inherits it, and a pipe would keep
-    // spawnSync waiting until the container exits.
-    const err = openSync(join(dir, 'stderr'), 'w');
-    const t0 = Date.now();
-    const r = spawnSync(bin, argv, { env: { ...process.env, RUNC_TS_TRACE: file }, stdio: ['ignore', 'ignore', err] });
-    const total = Date.now() - t0;
-    closeSync(err);
-    if (r.status !== 0) throw new Error(`runc-ts ${argv.join(' ')}: exit ${r.status}: ${readFileSync(join(dir, 'stderr'), 'utf8')}`);
-    const [events] = parse(readFileSync(file, 'utf8'));
-    rmSync(file);
-    runs.push({ events, total });
+  // The work directory goes in any case: a failed run throws out of the loop.
+  try {
+    for (let i = 0; i < n; i++) {
+      const argv = args.slice(2).map((a) => a.replaceAll('{i}', String(i)));
+      // stderr to a file: a created container's init inherits it, and a pipe would keep
+      // spawnSync waiting until the container exits.
+      const err = openSync(join(dir, 'stderr'), 'w');
+      const t0 = Date.now();
+      const r = spawnSync(bin, argv, { env: { ...process.env, RUNC_TS_TRACE: file }, stdio: ['ignore', 'ignore', err] });
+      const total = Date.now() - t0;
+      closeSync(err);
+      if (r.status !== 0) throw new Error(`runc-ts ${argv.join(' ')}: exit ${r.status}: ${readFileSync(join(dir, 'stderr'), 'utf8')}`);
+      const [events] = parse(readFileSync(file, 'utf8'));
+      rmSync(file);
+      runs.push({ events, total });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  rmSync(dir, { recursive: true });
   // The median time of each event (by name, in the order of the first run).
   // Events are matched across runs by name (numbers masked) and occurrence.
   const keyed = (events) => {
